@@ -1,0 +1,139 @@
+//! Lines that credit a source: "Source: X", "This article originally
+//! appeared on X", "Read the full story at X", reposting breadcrumbs
+//! ("BTCC / BTCC Square / Cryptopolitan /"), and an export's canonical URL
+//! on another site.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::article::{url_host, Article};
+
+fn patterns() -> &'static [Regex] {
+    static P: OnceLock<Vec<Regex>> = OnceLock::new();
+    P.get_or_init(|| {
+        [
+            // "Source: Reuters", in the languages the product serves
+            r"(?im)^\s*(?:\*\*)?(?:source|sources|credit|via|courtesy of|источник|джерело|منبع|المصدر|来源|來源|quelle|fuente|fonte|source d'origine)(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*(.{2,80}?)\s*$",
+            // "This article originally appeared on X", "first published by X"
+            r"(?i)\b(?:originally|first)\s+(?:appeared|published|posted|ran)\s+(?:on|in|at|by)\s+([^.,;:\n]{2,60})",
+            r"(?i)\b(?:re(?:printed|published|posted))\s+(?:with\s+permission\s+)?(?:from|of)\s+([^.,;:\n]{2,60})",
+            r"(?i)\bread\s+the\s+(?:full|original)\s+(?:story|article)\s+(?:at|on)\s+([^.,;:\n]{2,60})",
+        ]
+        .iter()
+        .map(|p| Regex::new(p).expect("attribution patterns are valid"))
+        .collect()
+    })
+}
+
+/// The source an article credits, if it credits one.
+pub fn credited_source(article: &Article, plain: &str) -> Option<String> {
+    for p in patterns() {
+        if let Some(c) = p.captures(plain) {
+            let name = clean_name(&c[1]);
+            if !name.is_empty() {
+                return Some(name);
+            }
+        }
+    }
+    if let Some(name) = breadcrumb_source(plain) {
+        return Some(name);
+    }
+    let canonical = article.canonical.as_deref().and_then(url_host)?;
+    let own = article.url.as_deref().and_then(url_host);
+    (own != Some(canonical)).then(|| canonical.to_string())
+}
+
+/// The last element of a breadcrumb in the first lines ("A / B / C /"),
+/// which reposting sites use for the original outlet.
+fn breadcrumb_source(plain: &str) -> Option<String> {
+    let line = plain.lines().map(str::trim).find(|l| !l.is_empty())?;
+    for sep in [" / ", " › ", " » ", " > "] {
+        let parts: Vec<&str> = line
+            .split(sep.trim())
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        let short = parts.iter().all(|p| p.split_whitespace().count() <= 4);
+        if line.matches(sep.trim()).count() >= 2 && parts.len() >= 2 && short {
+            return parts.last().map(|s| clean_name(s));
+        }
+    }
+    None
+}
+
+fn clean_name(s: &str) -> String {
+    s.trim()
+        .trim_matches(|c: char| c == '*' || c == '_' || c == '"' || c == '\'' || c == '.' || c.is_whitespace())
+        .trim_start_matches("the ")
+        .to_string()
+}
+
+/// A name or host reduced for comparison: "The Reuters" / "reuters.com" →
+/// "reuters".
+pub fn name_key(s: &str) -> String {
+    let s = s.trim().to_lowercase();
+    let s = url_host(&s).map(str::to_string).unwrap_or(s);
+    let s = s.strip_prefix("www.").unwrap_or(&s);
+    let s = match s.rsplit_once('.') {
+        Some((head, tld)) if !head.is_empty() && tld.len() <= 4 && !tld.contains(' ') => head,
+        _ => s,
+    };
+    let s = s.strip_prefix("the ").unwrap_or(s);
+    s.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+/// True when a credit names an outlet (same key, or one key containing the
+/// other when both are at least 4 characters).
+pub fn names_match(credit: &str, outlet: &str) -> bool {
+    let (a, b) = (name_key(credit), name_key(outlet));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    a == b || (a.len() >= 4 && b.len() >= 4 && (a.contains(&b) || b.contains(&a)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::Location;
+
+    fn art() -> Article {
+        Article {
+            id: "x".into(),
+            title: None,
+            text: String::new(),
+            published_at: None,
+            published_ts: None,
+            source: None,
+            url: None,
+            canonical: None,
+            location: Location { file: "f".into(), line: 0, record: None },
+        }
+    }
+
+    #[test]
+    fn credit_lines() {
+        let a = art();
+        assert_eq!(credited_source(&a, "Body.\nSource: Reuters\n").as_deref(), Some("Reuters"));
+        assert_eq!(credited_source(&a, "Body.\nИсточник: ТАСС").as_deref(), Some("ТАСС"));
+        assert_eq!(credited_source(&a, "This article originally appeared on The Conversation.").as_deref(), Some("The Conversation"));
+        assert_eq!(credited_source(&a, "BTCC / BTCC Square / Cryptopolitan /\nTitle").as_deref(), Some("Cryptopolitan"));
+        assert_eq!(credited_source(&a, "Nothing here.\nAt all."), None);
+    }
+
+    #[test]
+    fn canonical_on_another_site() {
+        let mut a = art();
+        a.url = Some("https://wpnews.pro/news/x".into());
+        a.canonical = Some("https://cryptobriefing.com/y".into());
+        assert_eq!(credited_source(&a, "text").as_deref(), Some("cryptobriefing.com"));
+    }
+
+    #[test]
+    fn matching_names() {
+        assert!(names_match("Reuters", "reuters.com"));
+        assert!(names_match("cryptobriefing.com", "Crypto Briefing"));
+        assert!(!names_match("AP", "Reuters"));
+    }
+}

@@ -1,0 +1,205 @@
+//! Boilerplate learned from the corpus, masked before fingerprinting.
+//!
+//! The unit is the sentence (UAX #29 sentence, or line): headers,
+//! breadcrumbs, ad lines and legal footers come as whole sentences or lines.
+//! Two rules, both learned from the corpus, no phrase lists:
+//!
+//! * **Per outlet.** A sentence that appears in at least
+//!   `outlet_min_docs` articles of one outlet, and in at least
+//!   `outlet_min_share` of that outlet's articles, is that outlet's
+//!   boilerplate. Outlets do not publish one story many times, but they do
+//!   repeat their header and footer on every article. The outlet is the
+//!   `source` field, else the URL's host.
+//! * **Across outlets.** A sentence in at least `global_min_docs` articles
+//!   of at least `global_min_outlets` outlets is boilerplate when its
+//!   neighbouring sentences vary: it has at least `global_min_variety`
+//!   distinct previous and distinct next sentences per outlet carrying it.
+//!   A widely syndicated story repeats its sentences *with the same
+//!   neighbours* everywhere, so it is never masked; a stock phrase or a
+//!   shared legal line sits next to different text in each outlet.
+//!
+//! A masked sentence contributes no shingle, no anchor and no signature
+//! value; it is still shown in passages and counted as an addition.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+/// Thresholds of the two boilerplate rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoilerplateRules {
+    /// Per outlet: minimum articles carrying the sentence.
+    pub outlet_min_docs: u32,
+    /// Per outlet: minimum share of the outlet's articles carrying it.
+    pub outlet_min_share: f64,
+    /// Across outlets: minimum articles carrying the sentence.
+    pub global_min_docs: u32,
+    /// Across outlets: minimum distinct outlets carrying it.
+    pub global_min_outlets: u32,
+    /// Across outlets: minimum distinct neighbours (before, and after) per
+    /// carrying outlet.
+    pub global_min_variety: f64,
+}
+
+impl Default for BoilerplateRules {
+    fn default() -> Self {
+        BoilerplateRules {
+            outlet_min_docs: 3,
+            outlet_min_share: 0.05,
+            global_min_docs: 4,
+            global_min_outlets: 3,
+            global_min_variety: 0.5,
+        }
+    }
+}
+
+/// One article's sentences, for learning.
+#[derive(Debug, Clone, Copy)]
+pub struct DocSentences<'a> {
+    /// Interned outlet, `None` when unknown.
+    pub outlet: Option<u32>,
+    /// Hash of each sentence that has words, in order.
+    pub sentences: &'a [u64],
+}
+
+/// The learned boilerplate.
+#[derive(Debug, Default)]
+pub struct Boilerplate {
+    per_outlet: HashSet<(u32, u64)>,
+    global: HashSet<u64>,
+}
+
+const EDGE: u64 = 0xed6e_ed6e_0000_0000;
+
+#[derive(Default)]
+struct Spread {
+    docs: u32,
+    outlets: HashSet<u64>,
+    prev: HashSet<u64>,
+    next: HashSet<u64>,
+}
+
+impl Boilerplate {
+    /// Learns boilerplate sentences from every article of a corpus.
+    pub fn learn(docs: &[DocSentences<'_>], rules: &BoilerplateRules) -> Self {
+        let mut outlet_docs: HashMap<u32, u32> = HashMap::new();
+        let mut outlet_counts: HashMap<(u32, u64), u32> = HashMap::new();
+        let mut df: HashMap<u64, u32> = HashMap::new();
+        let mut seen = HashSet::new();
+        for d in docs {
+            seen.clear();
+            if let Some(o) = d.outlet {
+                *outlet_docs.entry(o).or_default() += 1;
+            }
+            for &s in d.sentences {
+                if seen.insert(s) {
+                    if let Some(o) = d.outlet {
+                        *outlet_counts.entry((o, s)).or_default() += 1;
+                    }
+                    *df.entry(s).or_default() += 1;
+                }
+            }
+        }
+        let per_outlet = outlet_counts
+            .into_iter()
+            .filter(|&((o, _), n)| {
+                let total = outlet_docs.get(&o).copied().unwrap_or(1);
+                n >= rules.outlet_min_docs && f64::from(n) >= rules.outlet_min_share * f64::from(total)
+            })
+            .map(|(key, _)| key)
+            .collect();
+
+        let mut spread: HashMap<u64, Spread> = df
+            .into_iter()
+            .filter(|&(_, n)| n >= rules.global_min_docs)
+            .map(|(s, _)| (s, Spread::default()))
+            .collect();
+        for (i, d) in docs.iter().enumerate() {
+            // an article without a known outlet counts as an outlet of its own
+            let outlet = d.outlet.map_or(u64::MAX - i as u64, u64::from);
+            for (j, &s) in d.sentences.iter().enumerate() {
+                if let Some(sp) = spread.get_mut(&s) {
+                    sp.docs += 1;
+                    sp.outlets.insert(outlet);
+                    // the start or end of an article is a neighbour of its own
+                    let edge = EDGE ^ i as u64;
+                    sp.prev.insert(if j > 0 { d.sentences[j - 1] } else { edge });
+                    sp.next.insert(d.sentences.get(j + 1).copied().unwrap_or(edge));
+                }
+            }
+        }
+        let global = spread
+            .into_iter()
+            .filter(|(_, sp)| {
+                let outlets = sp.outlets.len() as f64;
+                sp.outlets.len() as u32 >= rules.global_min_outlets
+                    && sp.prev.len() as f64 >= rules.global_min_variety * outlets
+                    && sp.next.len() as f64 >= rules.global_min_variety * outlets
+            })
+            .map(|(s, _)| s)
+            .collect();
+        Boilerplate { per_outlet, global }
+    }
+
+    /// True when sentence `hash` of an article of `outlet` is boilerplate.
+    pub fn is_boilerplate(&self, outlet: Option<u32>, hash: u64) -> bool {
+        self.global.contains(&hash) || outlet.is_some_and(|o| self.per_outlet.contains(&(o, hash)))
+    }
+
+    /// Number of (outlet, sentence) pairs and of corpus-wide sentences
+    /// learned.
+    pub fn len(&self) -> (usize, usize) {
+        (self.per_outlet.len(), self.global.len())
+    }
+
+    /// True when nothing was learned.
+    pub fn is_empty(&self) -> bool {
+        self.per_outlet.is_empty() && self.global.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outlets_footer_is_learned() {
+        let docs: Vec<Vec<u64>> = (0..4).map(|i| vec![100 + i, 200 + i, 999]).collect();
+        let input: Vec<_> = docs
+            .iter()
+            .map(|s| DocSentences { outlet: Some(1), sentences: s })
+            .collect();
+        let b = Boilerplate::learn(&input, &BoilerplateRules::default());
+        assert!(b.is_boilerplate(Some(1), 999));
+        assert!(!b.is_boilerplate(Some(1), 100));
+        assert!(!b.is_boilerplate(Some(2), 999));
+    }
+
+    #[test]
+    fn a_syndicated_story_is_not_boilerplate() {
+        // one story, 10 outlets, each adding its own footer
+        let docs: Vec<Vec<u64>> = (0..10).map(|o| vec![1, 2, 3, 4, 500 + o]).collect();
+        let input: Vec<_> = docs
+            .iter()
+            .enumerate()
+            .map(|(o, s)| DocSentences { outlet: Some(o as u32), sentences: s })
+            .collect();
+        let b = Boilerplate::learn(&input, &BoilerplateRules::default());
+        for s in [1, 2, 3, 4] {
+            assert!(!b.is_boilerplate(Some(0), s), "sentence {s}");
+        }
+    }
+
+    #[test]
+    fn a_stock_line_across_outlets_is_boilerplate() {
+        // "Follow us" after different stories on different outlets
+        let docs: Vec<Vec<u64>> = (0..6).map(|o| vec![10 * o + 1, 10 * o + 2, 777]).collect();
+        let input: Vec<_> = docs
+            .iter()
+            .enumerate()
+            .map(|(o, s)| DocSentences { outlet: Some(o as u32), sentences: s })
+            .collect();
+        let b = Boilerplate::learn(&input, &BoilerplateRules::default());
+        assert!(b.is_boilerplate(None, 777));
+    }
+}

@@ -1,0 +1,162 @@
+//! Candidate pairs from two channels, both verified afterwards.
+//!
+//! * **LSH bands** of the MinHash signatures find pairs of high Jaccard
+//!   similarity, whatever their length.
+//! * **Shared anchors** (winnowed shingles, see [`crate::anchor`]) find
+//!   pairs that share a passage however small it is relative to either
+//!   text: truncations and excerpts, whose Jaccard similarity is far below
+//!   any usable LSH threshold. A pair is a candidate when it shares at least
+//!   `anchor_min_shared` anchors.
+//!
+//! A bucket or an anchor shared by more than `bucket_cap` articles (one
+//! story syndicated thousands of times, or text the boilerplate rules left)
+//! does not produce all its pairs: each member is paired with the first
+//! `star` members only. That keeps candidate generation linear while every
+//! member still meets the copies it would be grouped with.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::features::Features;
+
+/// Settings of candidate generation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateConfig {
+    /// Anchors two articles must share to be compared.
+    pub anchor_min_shared: u32,
+    /// Largest bucket whose pairs are all compared.
+    pub bucket_cap: usize,
+    /// In a larger bucket, how many first members each member meets.
+    pub star: usize,
+}
+
+impl Default for CandidateConfig {
+    fn default() -> Self {
+        CandidateConfig {
+            anchor_min_shared: 2,
+            bucket_cap: 64,
+            star: 8,
+        }
+    }
+}
+
+/// Candidate pairs `(a, b)` with `a < b`, sorted, and how many each channel
+/// produced.
+#[derive(Debug, Default)]
+pub struct Candidates {
+    /// The pairs.
+    pub pairs: Vec<(u32, u32)>,
+    /// Pairs from LSH buckets.
+    pub from_lsh: usize,
+    /// Pairs from shared anchors.
+    pub from_anchors: usize,
+}
+
+/// Inverted lists: key → sorted article ids, as a flat sorted array.
+struct Postings {
+    entries: Vec<(u64, u32)>,
+}
+
+impl Postings {
+    fn build(items: impl ParallelIterator<Item = (u64, u32)>) -> Self {
+        let mut entries: Vec<(u64, u32)> = items.collect();
+        entries.par_sort_unstable();
+        entries.dedup();
+        Postings { entries }
+    }
+
+    fn list(&self, key: u64) -> &[(u64, u32)] {
+        let lo = self.entries.partition_point(|e| e.0 < key);
+        let hi = lo + self.entries[lo..].partition_point(|e| e.0 == key);
+        &self.entries[lo..hi]
+    }
+}
+
+/// Partners of `doc` in one posting list. In a list over the cap, every
+/// member meets only the first `star` members (which meet each other).
+fn partners<'a>(list: &'a [(u64, u32)], doc: u32, cfg: &CandidateConfig) -> impl Iterator<Item = u32> + 'a {
+    let take = if list.len() > cfg.bucket_cap { cfg.star } else { list.len() };
+    list[..take].iter().map(|e| e.1).filter(move |&d| d != doc)
+}
+
+const LSH: u8 = 1;
+const ANCHORS: u8 = 2;
+
+/// Generates candidate pairs for all `features`.
+pub fn candidates(features: &[Features], cfg: &CandidateConfig) -> Candidates {
+    let n = features.len();
+    // LSH: one posting list per (band, key); the band index is mixed into
+    // the key so equal keys of different bands never meet
+    let band_key = |j: usize, k: u64| k ^ (j as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let lsh = Postings::build((0..n).into_par_iter().flat_map_iter(|d| {
+        features[d]
+            .band_keys
+            .iter()
+            .enumerate()
+            .map(move |(j, &k)| (band_key(j, k), d as u32))
+    }));
+    let anchors = Postings::build((0..n).into_par_iter().flat_map_iter(|d| {
+        features[d].anchors.iter().map(move |&h| (h, d as u32))
+    }));
+    let mut pairs: Vec<(u32, u32, u8)> = (0..n)
+        .into_par_iter()
+        .flat_map_iter(|d| {
+            let f = &features[d];
+            let d = d as u32;
+            let mut found: Vec<(u32, u8)> = Vec::new();
+            for (j, &k) in f.band_keys.iter().enumerate() {
+                found.extend(partners(lsh.list(band_key(j, k)), d, cfg).map(|e| (e, LSH)));
+            }
+            let mut counts: HashMap<u32, u32> = HashMap::new();
+            for &h in &f.anchors {
+                for e in partners(anchors.list(h), d, cfg) {
+                    *counts.entry(e).or_default() += 1;
+                }
+            }
+            // a text too short to hold the required anchors needs all it has
+            let need = |e: u32| {
+                let fewest = f.anchors.len().min(features[e as usize].anchors.len()) as u32;
+                cfg.anchor_min_shared.min(fewest.max(1))
+            };
+            found.extend(counts.into_iter().filter(|&(e, c)| c >= need(e)).map(|(e, _)| (e, ANCHORS)));
+            found.into_iter().map(move |(e, ch)| (d.min(e), d.max(e), ch))
+        })
+        .collect();
+    pairs.par_sort_unstable();
+    let mut out = Candidates::default();
+    let mut i = 0;
+    while i < pairs.len() {
+        let (a, b, mut ch) = pairs[i];
+        i += 1;
+        while i < pairs.len() && (pairs[i].0, pairs[i].1) == (a, b) {
+            ch |= pairs[i].2;
+            i += 1;
+        }
+        out.from_lsh += usize::from(ch & LSH != 0);
+        out.from_anchors += usize::from(ch & ANCHORS != 0);
+        out.pairs.push((a, b));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn star_rule_caps_partners() {
+        let cfg = CandidateConfig {
+            anchor_min_shared: 1,
+            bucket_cap: 4,
+            star: 2,
+        };
+        let list: Vec<(u64, u32)> = (0..10).map(|d| (7, d)).collect();
+        assert_eq!(partners(&list, 5, &cfg).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(partners(&list, 0, &cfg).collect::<Vec<_>>(), [1]);
+        assert_eq!(partners(&list, 1, &cfg).collect::<Vec<_>>(), [0]);
+        let small: Vec<(u64, u32)> = (0..3).map(|d| (7, d)).collect();
+        assert_eq!(partners(&small, 1, &cfg).collect::<Vec<_>>(), [0, 2]);
+    }
+}

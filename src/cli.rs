@@ -1,0 +1,235 @@
+//! Command-line arguments (binary only: the library never sees clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use reprint::boilerplate::BoilerplateRules;
+use reprint::candidates::CandidateConfig;
+use reprint::ingest::FieldNames;
+use reprint::{Params, ParamsBuilder, Thresholds};
+
+/// Find reprints and syndicated copies of news articles, and group every
+/// copy with its original.
+#[derive(Debug, Parser)]
+#[command(name = "reprint", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Group a corpus into provenance groups: every copy with its original.
+    Cluster(ClusterArgs),
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One block per group, for people (default on a terminal).
+    Table,
+    /// The whole report: params, stats, groups, skipped records.
+    Json,
+    /// One line per input article, in input order (default in a pipe).
+    Jsonl,
+    /// The jsonl columns as CSV.
+    Csv,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// On a terminal only.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `reprint cluster`.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Files or folders (read recursively) of .txt, .md, .html, .json,
+    /// .jsonl/.ndjson; `-` reads standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Output format [default: table on a terminal, jsonl otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the report here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (0 = all cores).
+    #[arg(short = 'j', long, default_value_t = 0)]
+    pub threads: usize,
+    /// Exit with code 2 if any record is skipped.
+    #[arg(long)]
+    pub strict: bool,
+    /// Colour in the table.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// No summary on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Field names of JSON inputs.
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    /// Fingerprint parameters.
+    #[command(flatten)]
+    pub params: ParamArgs,
+    /// Relation thresholds.
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+}
+
+/// JSON field names, each replacing the guessed list.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Input fields (guessed from common exports unless named)")]
+pub struct FieldArgs {
+    /// Field holding the article id [guess: id, slug, guid, uuid, url].
+    #[arg(long, value_name = "NAME")]
+    pub id_field: Option<String>,
+    /// Field holding the body [guess: text, body, body_md, content, article].
+    #[arg(long, value_name = "NAME")]
+    pub text_field: Option<String>,
+    /// Field holding the headline [guess: title, headline].
+    #[arg(long, value_name = "NAME")]
+    pub title_field: Option<String>,
+    /// Field holding the publication time [guess: published_at, date, published].
+    #[arg(long, value_name = "NAME")]
+    pub date_field: Option<String>,
+    /// Field holding the outlet [guess: source, publisher, site].
+    #[arg(long, value_name = "NAME")]
+    pub source_field: Option<String>,
+    /// Field holding the URL [guess: url, link].
+    #[arg(long, value_name = "NAME")]
+    pub url_field: Option<String>,
+    /// Field holding a canonical source or URL [guess: canonical_source, canonical_url].
+    #[arg(long, value_name = "NAME")]
+    pub canonical_field: Option<String>,
+}
+
+impl FieldArgs {
+    /// The field names to read.
+    pub fn to_fields(&self) -> FieldNames {
+        let mut f = FieldNames::default();
+        let set = |slot: &mut Vec<String>, v: &Option<String>| {
+            if let Some(v) = v {
+                *slot = vec![v.clone()];
+            }
+        };
+        set(&mut f.id, &self.id_field);
+        set(&mut f.text, &self.text_field);
+        set(&mut f.title, &self.title_field);
+        set(&mut f.published, &self.date_field);
+        set(&mut f.source, &self.source_field);
+        set(&mut f.url, &self.url_field);
+        set(&mut f.canonical, &self.canonical_field);
+        f
+    }
+}
+
+/// Parameters that shape fingerprints.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Fingerprint")]
+pub struct ParamArgs {
+    /// Words per shingle.
+    #[arg(long, default_value_t = 5)]
+    pub shingle_size: usize,
+    /// MinHash permutations.
+    #[arg(long, default_value_t = 128)]
+    pub num_perm: usize,
+    /// Hash seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Jaccard similarity the LSH bands are tuned for (bands and rows follow
+    /// from it).
+    #[arg(long, default_value_t = 0.5)]
+    pub lsh_threshold: f64,
+    /// Force the number of LSH bands.
+    #[arg(long)]
+    pub bands: Option<usize>,
+    /// Winnowing window (shingles) for passage anchors.
+    #[arg(long, default_value_t = 12)]
+    pub anchor_window: usize,
+    /// Anchors two articles must share to be compared.
+    #[arg(long, default_value_t = CandidateConfig::default().anchor_min_shared)]
+    pub anchor_min_shared: u32,
+}
+
+impl ParamArgs {
+    /// Validated parameters.
+    pub fn to_params(&self) -> Result<Params, reprint::ParamError> {
+        let mut b = ParamsBuilder::new();
+        b.shingle_size(self.shingle_size)
+            .num_perm(self.num_perm)
+            .lsh_threshold(self.lsh_threshold)
+            .bands(self.bands)
+            .anchor_window(self.anchor_window);
+        if let Some(s) = self.seed {
+            b.seed(s);
+        }
+        b.build()
+    }
+
+    /// Candidate settings.
+    pub fn to_candidates(&self) -> CandidateConfig {
+        CandidateConfig {
+            anchor_min_shared: self.anchor_min_shared.max(1),
+            ..CandidateConfig::default()
+        }
+    }
+}
+
+/// Relation thresholds.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Relations")]
+pub struct ThresholdArgs {
+    /// Jaccard at or above which two articles are near-identical.
+    #[arg(long, default_value_t = Thresholds::default().near_identical)]
+    pub near_identical: f64,
+    /// Containment of the smaller article at or above which it is a reprint.
+    #[arg(long, default_value_t = Thresholds::default().reprint)]
+    pub reprint: f64,
+    /// Containment of the smaller article at or above which it is an edited copy.
+    #[arg(long, default_value_t = Thresholds::default().edited)]
+    pub edited: f64,
+    /// Shared passage, in words, that makes a partial copy.
+    #[arg(long, default_value_t = Thresholds::default().partial_words)]
+    pub partial_words: u32,
+    /// Share of the smaller article in shared passages that makes a partial copy.
+    #[arg(long, default_value_t = Thresholds::default().partial_share)]
+    pub partial_share: f64,
+    /// Minimum articles of one outlet carrying a sentence for it to be that
+    /// outlet's boilerplate.
+    #[arg(long, default_value_t = BoilerplateRules::default().outlet_min_docs)]
+    pub boilerplate_min_docs: u32,
+}
+
+impl ThresholdArgs {
+    /// Validated thresholds.
+    pub fn to_thresholds(&self) -> Result<Thresholds, reprint::ParamError> {
+        let t = Thresholds {
+            near_identical: self.near_identical,
+            reprint: self.reprint,
+            edited: self.edited,
+            partial_words: self.partial_words,
+            partial_share: self.partial_share,
+            ..Thresholds::default()
+        };
+        t.validate()?;
+        Ok(t)
+    }
+
+    /// Boilerplate rules.
+    pub fn to_rules(&self) -> BoilerplateRules {
+        BoilerplateRules {
+            outlet_min_docs: self.boilerplate_min_docs.max(1),
+            ..BoilerplateRules::default()
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! `reprint cluster`.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+
+use reprint::ingest::{Input, Reader};
+use reprint::{Engine, Error, ErrorKind};
+
+use crate::cli::{ClusterArgs, Color, Format};
+
+pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
+    let engine = Engine {
+        params: args.params.to_params()?,
+        thresholds: args.thresholds.to_thresholds()?,
+        boilerplate: args.thresholds.to_rules(),
+        candidates: args.params.to_candidates(),
+    };
+    let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
+    let reader = Reader::new(args.fields.to_fields());
+    let report = crate::commands::with_threads(args.threads, || {
+        let corpus = reader.read(&inputs);
+        engine.cluster(corpus)
+    });
+
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    for s in &report.skipped {
+        let _ = writeln!(err, "reprint: skipped {}: {}", s.location, s.reason);
+    }
+    for w in &report.warnings {
+        let _ = writeln!(err, "reprint: warning: {}: {}", w.location, w.message);
+    }
+
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let format = args
+        .format
+        .unwrap_or(if to_terminal { Format::Table } else { Format::Jsonl });
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).map_err(|e| Error::io(path, e))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+    write_report(&report, format, color, out).map_err(|e| Error::from(ErrorKind::Output(e)))?;
+
+    if !args.quiet {
+        let _ = writeln!(
+            err,
+            "reprint: {} articles, {} groups ({} articles), {} alone, {} skipped",
+            report.stats.articles,
+            report.stats.groups,
+            report.stats.grouped_articles,
+            report.stats.singletons,
+            report.stats.skipped
+        );
+    }
+    let fatal = report.skipped.iter().any(|s| s.fatal);
+    if fatal || (args.strict && !report.skipped.is_empty()) {
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_report(
+    report: &reprint::Report,
+    format: Format,
+    color: bool,
+    mut out: Box<dyn Write>,
+) -> io::Result<()> {
+    match format {
+        Format::Table => report.write_table(&mut out, color)?,
+        Format::Json => report.write_json(&mut out)?,
+        Format::Jsonl => report.write_jsonl(&mut out)?,
+        Format::Csv => report.write_csv(&mut out)?,
+    }
+    out.flush()
+}

@@ -1,0 +1,259 @@
+//! The clustering pipeline, from read articles to a [`Report`].
+//!
+//! Stages (see ARCHITECTURE.md): prepare (markup out, words, sentences) →
+//! learn boilerplate → fingerprint → candidates → verify → group →
+//! provenance. Per-article stages run in parallel on the caller's rayon pool
+//! and produce vectors indexed by input position; grouping runs serially
+//! over sorted edges, so the output is the same for any thread count.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::article::Article;
+use crate::attribution::credited_source;
+use crate::boilerplate::{Boilerplate, BoilerplateRules, DocSentences};
+use crate::candidates::{candidates, CandidateConfig};
+use crate::cluster::{group, Edge, Joined};
+use crate::features::{Features, Prepared};
+use crate::ingest::Corpus;
+use crate::minhash::MinHasher;
+use crate::params::Params;
+use crate::provenance::{provenance, MemberInfo};
+use crate::report::{round4, ArticleLine, Group, Member, Report, Stats};
+use crate::verify::{verify, Thresholds, Verdict};
+
+/// Everything that configures a run.
+#[derive(Debug, Clone, Default)]
+pub struct Engine {
+    /// Fingerprint parameters.
+    pub params: Params,
+    /// Relation thresholds.
+    pub thresholds: Thresholds,
+    /// Boilerplate rules.
+    pub boilerplate: BoilerplateRules,
+    /// Candidate generation.
+    pub candidates: CandidateConfig,
+}
+
+/// Fingerprints of a corpus, ready for candidate generation and
+/// verification.
+pub struct Fingerprinted {
+    /// One per article, input order.
+    pub features: Vec<Features>,
+    /// Sources credited by each article.
+    pub credited: Vec<Option<String>>,
+    /// Outlet of each article.
+    pub outlets: Vec<Option<String>>,
+    /// Learned boilerplate sizes (outlet, global).
+    pub boilerplate: (usize, usize),
+}
+
+impl Engine {
+    /// Prepares, learns boilerplate and fingerprints every article.
+    pub fn fingerprint(&self, articles: &[Article]) -> Fingerprinted {
+        let hasher = MinHasher::new(&self.params);
+        let prepared: Vec<Prepared> = articles
+            .par_iter()
+            .map(|a| {
+                let text = if a.text.trim().is_empty() {
+                    a.title.as_deref().unwrap_or("")
+                } else {
+                    &a.text
+                };
+                Prepared::new(text, &self.params)
+            })
+            .collect();
+        let outlets: Vec<Option<String>> = articles.iter().map(Article::outlet_key).collect();
+        let mut interned: HashMap<&str, u32> = HashMap::new();
+        let outlet_ids: Vec<Option<u32>> = outlets
+            .iter()
+            .map(|o| {
+                o.as_deref().map(|o| {
+                    let next = interned.len() as u32;
+                    *interned.entry(o).or_insert(next)
+                })
+            })
+            .collect();
+        let lists: Vec<Vec<u64>> = prepared.par_iter().map(Prepared::sentence_list).collect();
+        let docs: Vec<DocSentences> = lists
+            .iter()
+            .zip(&outlet_ids)
+            .map(|(s, &outlet)| DocSentences { outlet, sentences: s })
+            .collect();
+        let boiler = Boilerplate::learn(&docs, &self.boilerplate);
+        let (features, credited): (Vec<Features>, Vec<Option<String>>) = prepared
+            .par_iter()
+            .zip(&outlet_ids)
+            .zip(articles)
+            .map(|((p, &outlet), a)| {
+                let masked = |s: usize| {
+                    let h = p.sentence_hashes[s];
+                    h != 0 && boiler.is_boilerplate(outlet, h)
+                };
+                let f = Features::new(p, masked, &self.params, &hasher);
+                (f, credited_source(a, &p.plain.text))
+            })
+            .unzip();
+        Fingerprinted {
+            features,
+            credited,
+            outlets,
+            boilerplate: boiler.len(),
+        }
+    }
+
+    /// Verifies two fingerprints.
+    pub fn verify(&self, a: &Features, b: &Features) -> Verdict {
+        verify(a, b, self.params.shingle_size, &self.thresholds)
+    }
+
+    /// Clusters a corpus into provenance groups.
+    pub fn cluster(&self, corpus: Corpus) -> Report {
+        let mut timings = Vec::new();
+        let mut clock = Instant::now();
+        let mut lap = |name: &str, timings: &mut Vec<(String, u64)>| {
+            timings.push((name.to_string(), clock.elapsed().as_millis() as u64));
+            clock = Instant::now();
+        };
+        let articles = corpus.articles;
+        let n = articles.len();
+        let mut fp = self.fingerprint(&articles);
+        lap("fingerprint", &mut timings);
+
+        let cands = candidates(&fp.features, &self.candidates);
+        for f in &mut fp.features {
+            f.drop_candidate_keys();
+        }
+        lap("candidates", &mut timings);
+
+        let features = &fp.features;
+        let verified: Vec<Edge> = cands
+            .pairs
+            .par_iter()
+            .map(|&(a, b)| Edge {
+                a,
+                b,
+                verdict: self.verify(&features[a as usize], &features[b as usize]),
+            })
+            .collect();
+        let template_pairs = verified.iter().filter(|e| e.verdict.template).count();
+        let edges: Vec<Edge> = verified.into_iter().filter(|e| e.verdict.relation.is_some()).collect();
+        lap("verify", &mut timings);
+
+        let published: Vec<Option<i64>> = articles.iter().map(|a| a.published_ts).collect();
+        let grouping = group(n, &edges, &published, |x, y| {
+            self.verify(&features[x as usize], &features[y as usize]).relation.is_some()
+        });
+        lap("group", &mut timings);
+
+        let provs: Vec<_> = grouping
+            .groups
+            .par_iter()
+            .map(|members| {
+                let infos: Vec<MemberInfo> = members
+                    .iter()
+                    .map(|&d| MemberInfo {
+                        doc: d,
+                        published: published[d as usize],
+                        outlet: fp.outlets[d as usize].as_deref(),
+                        credited: fp.credited[d as usize].as_deref(),
+                        joined: grouping.joined[d as usize],
+                        features: &features[d as usize],
+                    })
+                    .collect();
+                provenance(&infos, |x, y| self.verify(&features[x as usize], &features[y as usize]))
+            })
+            .collect();
+        lap("provenance", &mut timings);
+
+        let mut lines: Vec<Option<ArticleLine>> = vec![None; n];
+        let mut groups = Vec::new();
+        let mut singletons = Vec::new();
+        for (gi, prov) in provs.iter().enumerate() {
+            let gid = format!("g{}", gi + 1);
+            let original_id = prov.original.map(|o| articles[o as usize].id.clone());
+            let mut members = Vec::new();
+            let mut confidence: f64 = 1.0;
+            for p in &prov.placements {
+                let a = &articles[p.doc as usize];
+                let v = p.verdict;
+                let fig = v.map(|v| v.figures);
+                if let Some(v) = v {
+                    confidence = confidence.min(v.figures.jaccard.max(v.min_side()));
+                }
+                let is_original = prov.original == Some(p.doc);
+                let parent = p.parent.map(|q| articles[q as usize].id.clone());
+                lines[p.doc as usize] = Some(ArticleLine {
+                    id: a.id.clone(),
+                    group: gid.clone(),
+                    original_id: original_id.clone(),
+                    is_original,
+                    relation: v.and_then(|v| v.relation),
+                    parent: parent.clone(),
+                    jaccard: round4(fig.map(|f| f.jaccard)),
+                    containment: round4(fig.map(|f| f.a_in_b)),
+                    contained_by: round4(fig.map(|f| f.b_in_a)),
+                });
+                members.push(Member {
+                    id: a.id.clone(),
+                    is_original,
+                    relation: v.and_then(|v| v.relation),
+                    parent,
+                    jaccard: round4(fig.map(|f| f.jaccard)),
+                    containment: round4(fig.map(|f| f.a_in_b)),
+                    contained_by: round4(fig.map(|f| f.b_in_a)),
+                    longest_passage: fig.map(|f| f.longest_passage),
+                    published_at: a.published_at.clone(),
+                    source: a.source.clone(),
+                    credited_source: fp.credited[p.doc as usize].clone(),
+                    title: a.title.clone(),
+                });
+            }
+            if members.len() == 1 {
+                singletons.push(members.remove(0).id);
+                continue;
+            }
+            groups.push(Group {
+                id: gid,
+                original_id,
+                original_by: prov.by,
+                credited_source: prov.credited_outside.clone(),
+                confidence: (confidence * 10_000.0).round() / 10_000.0,
+                members,
+            });
+        }
+        lap("report", &mut timings);
+
+        let grouped_articles = groups.iter().map(|g| g.members.len()).sum();
+        let stats = Stats {
+            articles: n,
+            skipped: corpus.skipped.len(),
+            groups: groups.len(),
+            grouped_articles,
+            singletons: singletons.len(),
+            candidate_pairs: cands.pairs.len(),
+            lsh_pairs: cands.from_lsh,
+            anchor_pairs: cands.from_anchors,
+            copy_pairs: edges.len(),
+            template_pairs,
+            boilerplate_outlet_sentences: fp.boilerplate.0,
+            boilerplate_global_sentences: fp.boilerplate.1,
+            timings_ms: timings,
+        };
+        let _ = Joined::Copy;
+        Report {
+            params: self.params.clone(),
+            thresholds: self.thresholds.clone(),
+            boilerplate: self.boilerplate.clone(),
+            candidates: self.candidates.clone(),
+            stats,
+            groups,
+            singletons,
+            skipped: corpus.skipped,
+            warnings: corpus.warnings,
+            lines: lines.into_iter().flatten().collect(),
+        }
+    }
+}

@@ -1,0 +1,460 @@
+//! Reading articles from files, folders and standard input.
+//!
+//! Formats: `.jsonl`/`.ndjson` (one JSON object per line), `.json` (one
+//! object or an array of objects), `.txt`/`.md`/`.html` (one article per file;
+//! the first line is the title when it looks like one). A text file whose
+//! content is a JSON object is read as JSON (news exports often save JSON
+//! under `.txt`). Standard input (`-`) is sniffed the same way.
+//!
+//! One bad record never stops the read: it becomes a [`Skipped`] entry with
+//! its file, line and reason, and every other article is kept.
+
+mod fields;
+
+use std::fs;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub use fields::{FieldNames, RecordProblem};
+
+use crate::article::{Article, Location};
+
+/// One input named by the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// Standard input.
+    Stdin,
+    /// A file or a folder (read recursively).
+    Path(PathBuf),
+}
+
+impl Input {
+    /// `-` is standard input, anything else a path.
+    pub fn parse(s: &str) -> Input {
+        if s == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(PathBuf::from(s))
+        }
+    }
+}
+
+/// A record or file that was not read, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Skipped {
+    /// Where.
+    pub location: Location,
+    /// Why, in words a user can act on.
+    pub reason: String,
+    /// True when a whole input the user named could not be read: the user
+    /// must act, and the run fails.
+    pub fatal: bool,
+}
+
+/// Something odd about a record that was still read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    /// Where.
+    pub location: Location,
+    /// What.
+    pub message: String,
+}
+
+/// Everything read from the inputs.
+#[derive(Debug, Default)]
+pub struct Corpus {
+    /// Articles in input order.
+    pub articles: Vec<Article>,
+    /// Records and files that were not read.
+    pub skipped: Vec<Skipped>,
+    /// Records read with a problem worth knowing.
+    pub warnings: Vec<Warning>,
+}
+
+/// The format of one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Jsonl,
+    Json,
+    Text,
+}
+
+fn format_of(path: &Path) -> Option<Format> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "jsonl" | "ndjson" => Some(Format::Jsonl),
+        "json" => Some(Format::Json),
+        "txt" | "text" | "md" | "markdown" | "html" | "htm" => Some(Format::Text),
+        _ => None,
+    }
+}
+
+/// Reads articles with a given set of field names.
+#[derive(Debug, Clone, Default)]
+pub struct Reader {
+    fields: FieldNames,
+}
+
+impl Reader {
+    /// A reader that maps JSON fields with `fields`.
+    pub fn new(fields: FieldNames) -> Self {
+        Reader { fields }
+    }
+
+    /// Reads every input, in the order given; folders are walked in file
+    /// name order so the article order never depends on the file system.
+    pub fn read(&self, inputs: &[Input]) -> Corpus {
+        let mut corpus = Corpus::default();
+        for input in inputs {
+            match input {
+                Input::Stdin => {
+                    let mut buf = Vec::new();
+                    match io::stdin().lock().read_to_end(&mut buf) {
+                        Ok(_) => self.read_sniffed("-", &buf, &mut corpus),
+                        Err(e) => corpus.skipped.push(Skipped {
+                            location: whole("-"),
+                            reason: format!("cannot read standard input: {e}"),
+                            fatal: true,
+                        }),
+                    }
+                }
+                Input::Path(path) => self.read_path(path, &mut corpus),
+            }
+        }
+        self.warn_duplicate_ids(&mut corpus);
+        corpus
+    }
+
+    fn read_path(&self, path: &Path, corpus: &mut Corpus) {
+        let meta = match fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                corpus.skipped.push(Skipped {
+                    location: whole(&path.display().to_string()),
+                    reason: format!("cannot read: {e}"),
+                    fatal: true,
+                });
+                return;
+            }
+        };
+        if !meta.is_dir() {
+            let format = format_of(path).unwrap_or(Format::Text);
+            self.read_file(path, Some(format), true, corpus);
+            return;
+        }
+        let walker = walkdir::WalkDir::new(path)
+            .follow_links(true)
+            .sort_by_file_name();
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_file() => {
+                    if let Some(format) = format_of(e.path()) {
+                        self.read_file(e.path(), Some(format), false, corpus);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let shown = e
+                        .path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| path.display().to_string());
+                    let reason = if e.loop_ancestor().is_some() {
+                        "symbolic link loop, not followed".to_string()
+                    } else {
+                        format!("cannot read: {}", e.io_error().map_or(e.to_string(), |io| io.to_string()))
+                    };
+                    corpus.skipped.push(Skipped {
+                        location: whole(&shown),
+                        reason,
+                        fatal: false,
+                    });
+                }
+            }
+        }
+    }
+
+    fn read_file(&self, path: &Path, format: Option<Format>, named: bool, corpus: &mut Corpus) {
+        let name = path.display().to_string();
+        let file = match fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) => {
+                corpus.skipped.push(Skipped {
+                    location: whole(&name),
+                    reason: format!("cannot read: {e}"),
+                    fatal: named,
+                });
+                return;
+            }
+        };
+        if format == Some(Format::Jsonl) {
+            self.read_jsonl(&name, BufReader::new(file), corpus);
+            return;
+        }
+        let mut buf = Vec::new();
+        if let Err(e) = BufReader::new(file).read_to_end(&mut buf) {
+            corpus.skipped.push(Skipped {
+                location: whole(&name),
+                reason: format!("cannot read: {e}"),
+                fatal: named,
+            });
+            return;
+        }
+        match format {
+            Some(Format::Json) => self.read_json(&name, &buf, corpus),
+            _ => self.read_text_or_json(&name, &buf, corpus),
+        }
+    }
+
+    fn read_sniffed(&self, name: &str, buf: &[u8], corpus: &mut Corpus) {
+        let head = buf.iter().find(|b| !b.is_ascii_whitespace()).copied();
+        match head {
+            Some(b'[') => self.read_json(name, buf, corpus),
+            Some(b'{') => {
+                // one object, or one per line
+                if serde_json::from_slice::<Value>(buf).is_ok() {
+                    self.read_json(name, buf, corpus)
+                } else {
+                    self.read_jsonl(name, buf, corpus)
+                }
+            }
+            _ => self.read_text_or_json(name, buf, corpus),
+        }
+    }
+
+    fn read_jsonl(&self, name: &str, mut input: impl BufRead, corpus: &mut Corpus) {
+        let mut line = Vec::new();
+        let mut lineno = 0u64;
+        loop {
+            line.clear();
+            match input.read_until(b'\n', &mut line) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    corpus.skipped.push(Skipped {
+                        location: at(name, lineno + 1),
+                        reason: format!("read error, rest of file not read: {e}"),
+                        fatal: false,
+                    });
+                    break;
+                }
+            }
+            lineno += 1;
+            let trimmed = line.trim_ascii();
+            if trimmed.is_empty() {
+                continue;
+            }
+            let location = at(name, lineno);
+            let value: Value = match serde_json::from_slice(trimmed) {
+                Ok(v) => v,
+                Err(e) if e.is_syntax() && std::str::from_utf8(trimmed).is_err() => {
+                    // invalid UTF-8 inside strings: read lossily, but say so
+                    let lossy = String::from_utf8_lossy(trimmed);
+                    match serde_json::from_str(&lossy) {
+                        Ok(v) => {
+                            corpus.warnings.push(Warning {
+                                location: location.clone(),
+                                message: format!(
+                                    "invalid UTF-8 at byte {}, replaced with U+FFFD",
+                                    utf8_error_offset(trimmed)
+                                ),
+                            });
+                            v
+                        }
+                        Err(e) => {
+                            corpus.skipped.push(bad_json(location, &e));
+                            continue;
+                        }
+                    }
+                }
+                Err(e) => {
+                    corpus.skipped.push(bad_json(location, &e));
+                    continue;
+                }
+            };
+            self.push_value(&value, location, corpus);
+        }
+    }
+
+    fn read_json(&self, name: &str, buf: &[u8], corpus: &mut Corpus) {
+        let value: Value = match serde_json::from_slice(buf) {
+            Ok(v) => v,
+            Err(e) => {
+                let mut location = whole(name);
+                location.line = e.line() as u64;
+                corpus.skipped.push(bad_json(location, &e));
+                return;
+            }
+        };
+        match value {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let location = Location {
+                        file: name.to_string(),
+                        line: 0,
+                        record: Some(i as u64 + 1),
+                    };
+                    self.push_value(item, location, corpus);
+                }
+            }
+            other => self.push_value(&other, whole(name), corpus),
+        }
+    }
+
+    fn read_text_or_json(&self, name: &str, buf: &[u8], corpus: &mut Corpus) {
+        if buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+            if let Ok(v) = serde_json::from_slice::<Value>(buf) {
+                // an export saved as text: keep the file path as its id
+                // unless it names its own
+                return self.push_value(&v, whole(name), corpus);
+            }
+        }
+        if looks_binary(buf) {
+            corpus.skipped.push(Skipped {
+                location: whole(name),
+                reason: "binary file (NUL bytes), not an article".to_string(),
+                fatal: false,
+            });
+            return;
+        }
+        let text = match std::str::from_utf8(buf) {
+            Ok(s) => s.to_string(),
+            Err(_) => {
+                corpus.warnings.push(Warning {
+                    location: whole(name),
+                    message: format!(
+                        "invalid UTF-8 at byte {}, replaced with U+FFFD",
+                        utf8_error_offset(buf)
+                    ),
+                });
+                String::from_utf8_lossy(buf).into_owned()
+            }
+        };
+        let title = text_title(&text);
+        corpus.articles.push(Article {
+            id: name.to_string(),
+            title,
+            text,
+            published_at: None,
+            published_ts: None,
+            source: None,
+            url: None,
+            canonical: None,
+            location: whole(name),
+        });
+    }
+
+    fn push_value(&self, value: &Value, location: Location, corpus: &mut Corpus) {
+        match self.fields.to_article(value, location.clone()) {
+            Ok(a) => {
+                if a.published_at.is_some() && a.published_ts.is_none() {
+                    corpus.warnings.push(Warning {
+                        location,
+                        message: format!(
+                            "unrecognised date {:?}, treated as missing",
+                            a.published_at.as_deref().unwrap_or_default()
+                        ),
+                    });
+                }
+                corpus.articles.push(a);
+            }
+            Err(problem) => corpus.skipped.push(Skipped {
+                location,
+                reason: problem.to_string(),
+                fatal: false,
+            }),
+        }
+    }
+
+    fn warn_duplicate_ids(&self, corpus: &mut Corpus) {
+        let mut seen = std::collections::HashMap::new();
+        for a in &corpus.articles {
+            if let Some(first) = seen.insert(a.id.as_str(), &a.location) {
+                corpus.warnings.push(Warning {
+                    location: a.location.clone(),
+                    message: format!("duplicate id {:?} (first at {first}); both kept", a.id),
+                });
+                seen.insert(a.id.as_str(), first);
+            }
+        }
+    }
+}
+
+fn whole(name: &str) -> Location {
+    Location {
+        file: name.to_string(),
+        line: 0,
+        record: None,
+    }
+}
+
+fn at(name: &str, line: u64) -> Location {
+    Location {
+        file: name.to_string(),
+        line,
+        record: None,
+    }
+}
+
+fn bad_json(location: Location, e: &serde_json::Error) -> Skipped {
+    let what = if e.is_eof() { "truncated JSON" } else { "invalid JSON" };
+    Skipped {
+        location,
+        reason: format!("{what}: {e}"),
+        fatal: false,
+    }
+}
+
+fn utf8_error_offset(buf: &[u8]) -> usize {
+    std::str::from_utf8(buf).err().map_or(0, |e| e.valid_up_to())
+}
+
+fn looks_binary(buf: &[u8]) -> bool {
+    buf.iter().take(8192).any(|&b| b == 0)
+}
+
+/// The first line, when it reads like a headline: short, non-empty, not a
+/// sentence ending in a full stop.
+fn text_title(text: &str) -> Option<String> {
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let line = line.trim_start_matches('#').trim();
+    let words = line.split_whitespace().count();
+    let looks_like = (2..=25).contains(&words) && !line.ends_with('.') && line.chars().count() <= 200;
+    looks_like.then(|| line.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_of_text_files() {
+        assert_eq!(text_title("# Big news today\n\nBody."), Some("Big news today".into()));
+        assert_eq!(text_title("A long sentence that ends here.\nMore"), None);
+        assert_eq!(text_title(""), None);
+    }
+
+    #[test]
+    fn jsonl_reports_bad_lines_and_keeps_the_rest() {
+        let mut corpus = Corpus::default();
+        let input = b"{\"id\":\"a\",\"text\":\"x\"}\n{broken\n\n{\"id\":\"b\",\"text\":\"y\"}\n{\"id\":\"c\"}\n";
+        Reader::default().read_jsonl("f.jsonl", &input[..], &mut corpus);
+        let ids: Vec<_> = corpus.articles.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(corpus.skipped.len(), 2);
+        assert_eq!(corpus.skipped[0].location.to_string(), "f.jsonl:2");
+        assert_eq!(corpus.skipped[1].location.to_string(), "f.jsonl:5");
+    }
+
+    #[test]
+    fn sniffs_stdin() {
+        let mut corpus = Corpus::default();
+        Reader::default().read_sniffed("-", b"[{\"id\":\"a\",\"text\":\"x\"}]", &mut corpus);
+        Reader::default().read_sniffed("-", b"{\"id\":\"b\",\"text\":\"x\"}\n{\"id\":\"c\",\"text\":\"y\"}", &mut corpus);
+        Reader::default().read_sniffed("-", b"Plain text here", &mut corpus);
+        let ids: Vec<_> = corpus.articles.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c", "-"]);
+    }
+}

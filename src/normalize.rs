@@ -1,0 +1,135 @@
+//! From an article's text as given to plain text: markup out, lines kept.
+//!
+//! Markdown syntax, HTML tags and HTML entities never become shingles: the
+//! text goes through a CommonMark parser (`pulldown-cmark`), which keeps the
+//! words of headings, emphasis, links, lists and code, drops HTML tags and
+//! link targets, and decodes entities (`&amp;`, `&#8217;`, `&nbsp;`). Plain
+//! text passes through unchanged. Zero-width characters and soft hyphens are
+//! removed so that `wo\u{200b}rd` stays one word.
+//!
+//! The plain text keeps a map back to the original, so passages found on the
+//! plain text can be shown on the text the user gave.
+
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+
+/// Plain text with a map to offsets in the original.
+#[derive(Debug, Clone, Default)]
+pub struct Plain {
+    /// The text without markup.
+    pub text: String,
+    /// `(plain offset, original offset)` at the start of each piece copied
+    /// from the original, in increasing order.
+    map: Vec<(u32, u32)>,
+}
+
+impl Plain {
+    /// The byte offset in the original text of byte `offset` of the plain
+    /// text (the nearest earlier character that was copied).
+    pub fn to_source(&self, offset: usize) -> usize {
+        let i = self.map.partition_point(|&(p, _)| p as usize <= offset);
+        if i == 0 {
+            return 0;
+        }
+        let (p, s) = self.map[i - 1];
+        s as usize + (offset - p as usize)
+    }
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{00ad}'
+    )
+}
+
+/// Strips markup from `text`.
+pub fn plain_text(text: &str) -> Plain {
+    let mut out = Plain {
+        text: String::with_capacity(text.len()),
+        map: Vec::new(),
+    };
+    let parser = Parser::new(text).into_offset_iter();
+    for (event, range) in parser {
+        match event {
+            Event::Text(t) | Event::Code(t) => {
+                // copied text maps 1:1 unless an entity or escape was decoded
+                let exact = text.get(range.clone()) == Some(&*t);
+                push_piece(&mut out, &t, range.start, exact);
+            }
+            Event::SoftBreak | Event::HardBreak => out.text.push('\n'),
+            Event::InlineHtml(_) | Event::Html(_) | Event::InlineMath(_) | Event::DisplayMath(_) => {
+                out.text.push(' ')
+            }
+            Event::Start(Tag::Item) => out.text.push('\n'),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_)
+                | TagEnd::TableRow,
+            ) => out.text.push_str("\n\n"),
+            Event::End(TagEnd::TableCell) => out.text.push(' '),
+            Event::Rule => out.text.push_str("\n\n"),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn push_piece(out: &mut Plain, piece: &str, src_start: usize, exact: bool) {
+    let mut start_new = true;
+    for (i, c) in piece.char_indices() {
+        if is_invisible(c) {
+            start_new = true;
+            continue;
+        }
+        if start_new {
+            let src = if exact { src_start + i } else { src_start };
+            out.map.push((out.text.len() as u32, src as u32));
+            start_new = false;
+        }
+        out.text.push(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_and_entities_are_stripped() {
+        let p = plain_text("# Title\n\nSome **bold** [link](https://x.org/a) &amp; more&nbsp;text");
+        assert!(p.text.contains("Title"));
+        assert!(p.text.contains("Some bold link & more\u{a0}text"), "{:?}", p.text);
+        assert!(!p.text.contains("https"));
+        assert!(!p.text.contains('#'));
+    }
+
+    #[test]
+    fn html_tags_are_dropped() {
+        let p = plain_text("<p>Hello <b>world</b></p>\n");
+        assert!(!p.text.contains('<'));
+    }
+
+    #[test]
+    fn zero_width_characters_vanish() {
+        let p = plain_text("wo\u{200b}rd");
+        assert_eq!(p.text.trim(), "word");
+    }
+
+    #[test]
+    fn offsets_map_back_to_the_original() {
+        let src = "Intro line\n\n**Bold** words here";
+        let p = plain_text(src);
+        let at = p.text.find("words").unwrap();
+        assert_eq!(&src[p.to_source(at)..p.to_source(at) + 5], "words");
+    }
+
+    #[test]
+    fn plain_lines_survive() {
+        let p = plain_text("line one\nline two\n\npara two");
+        let lines: Vec<_> = p.text.lines().filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines, ["line one", "line two", "para two"]);
+    }
+}

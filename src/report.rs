@@ -1,0 +1,264 @@
+//! The result of clustering a corpus, and its wire formats.
+//!
+//! * `json`: the whole [`Report`] (params, stats, groups, singletons,
+//!   skipped records, warnings).
+//! * `jsonl`: one [`ArticleLine`] per input article, in input order,
+//!   singletons included with a group of their own.
+//! * `csv`: the same columns as `jsonl`.
+//! * `table`: one block per group of two or more, original first.
+//!
+//! Group ids (`g1`, `g2`, ...) number groups by their first article in input
+//! order, so the same input gives the same ids whatever the thread count.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::boilerplate::BoilerplateRules;
+use crate::candidates::CandidateConfig;
+use crate::ingest::{Skipped, Warning};
+use crate::params::Params;
+use crate::provenance::OriginalBy;
+use crate::verify::{Relation, Thresholds};
+
+/// Counts and timings of one run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    /// Articles read.
+    pub articles: usize,
+    /// Records and files skipped.
+    pub skipped: usize,
+    /// Groups with two or more members.
+    pub groups: usize,
+    /// Articles in such groups.
+    pub grouped_articles: usize,
+    /// Articles alone.
+    pub singletons: usize,
+    /// Candidate pairs compared.
+    pub candidate_pairs: usize,
+    /// Of which found by LSH bands.
+    pub lsh_pairs: usize,
+    /// Of which found by shared anchors.
+    pub anchor_pairs: usize,
+    /// Pairs verified as copies of some kind.
+    pub copy_pairs: usize,
+    /// Pairs vetoed by the template signal.
+    pub template_pairs: usize,
+    /// Outlet boilerplate sentences learned.
+    pub boilerplate_outlet_sentences: usize,
+    /// Corpus-wide boilerplate sentences learned.
+    pub boilerplate_global_sentences: usize,
+    /// Milliseconds per stage.
+    pub timings_ms: Vec<(String, u64)>,
+}
+
+/// One member of a group.
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    /// Article id.
+    pub id: String,
+    /// True for the group's original.
+    pub is_original: bool,
+    /// Relation to the parent.
+    pub relation: Option<Relation>,
+    /// Parent article id.
+    pub parent: Option<String>,
+    /// Jaccard similarity with the parent.
+    pub jaccard: Option<f64>,
+    /// Share of this article's shingles found in the parent.
+    pub containment: Option<f64>,
+    /// Share of the parent's shingles found in this article.
+    pub contained_by: Option<f64>,
+    /// Longest passage shared with the parent, in words.
+    pub longest_passage: Option<u32>,
+    /// Publication time as given.
+    pub published_at: Option<String>,
+    /// Outlet.
+    pub source: Option<String>,
+    /// Source the article credits.
+    pub credited_source: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+}
+
+/// A provenance group.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    /// Stable group id.
+    pub id: String,
+    /// The original, `None` when it is outside the corpus.
+    pub original_id: Option<String>,
+    /// How the original was chosen.
+    pub original_by: OriginalBy,
+    /// The source all members credit when the original is outside.
+    pub credited_source: Option<String>,
+    /// Weakest member-to-parent evidence: the smaller of Jaccard and the
+    /// member's containment, maximised... in [0, 1].
+    pub confidence: f64,
+    /// Members, original first.
+    pub members: Vec<Member>,
+}
+
+/// One line of `jsonl`/`csv` output.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleLine {
+    /// Article id.
+    pub id: String,
+    /// Group id.
+    pub group: String,
+    /// The group's original.
+    pub original_id: Option<String>,
+    /// True for the original.
+    pub is_original: bool,
+    /// Relation to the parent.
+    pub relation: Option<Relation>,
+    /// Parent article id.
+    pub parent: Option<String>,
+    /// Jaccard similarity with the parent.
+    pub jaccard: Option<f64>,
+    /// Share of this article in the parent.
+    pub containment: Option<f64>,
+    /// Share of the parent in this article.
+    pub contained_by: Option<f64>,
+}
+
+/// The whole result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Fingerprint parameters.
+    pub params: Params,
+    /// Relation thresholds.
+    pub thresholds: Thresholds,
+    /// Boilerplate rules.
+    pub boilerplate: BoilerplateRules,
+    /// Candidate generation settings.
+    pub candidates: CandidateConfig,
+    /// Counts and timings.
+    pub stats: Stats,
+    /// Groups of two or more articles.
+    pub groups: Vec<Group>,
+    /// Ids of articles with no copy.
+    pub singletons: Vec<String>,
+    /// Records not read.
+    pub skipped: Vec<Skipped>,
+    /// Records read with a warning.
+    pub warnings: Vec<Warning>,
+    /// One line per article, input order.
+    #[serde(skip)]
+    pub lines: Vec<ArticleLine>,
+}
+
+pub(crate) fn round4(x: Option<f64>) -> Option<f64> {
+    x.map(|v| (v * 10_000.0).round() / 10_000.0)
+}
+
+impl Report {
+    /// Writes the whole report as pretty JSON.
+    ///
+    /// # Errors
+    /// When writing fails.
+    pub fn write_json(&self, mut w: impl Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut w, self)?;
+        writeln!(w)
+    }
+
+    /// Writes one JSON line per article, in input order.
+    ///
+    /// # Errors
+    /// When writing fails.
+    pub fn write_jsonl(&self, mut w: impl Write) -> io::Result<()> {
+        for line in &self.lines {
+            serde_json::to_writer(&mut w, line)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    /// Writes a CSV table with the `jsonl` columns.
+    ///
+    /// # Errors
+    /// When writing fails.
+    pub fn write_csv(&self, w: impl Write) -> io::Result<()> {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record([
+            "id", "group", "original_id", "is_original", "relation", "parent", "jaccard", "containment",
+            "contained_by",
+        ])?;
+        let num = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+        for l in &self.lines {
+            out.write_record([
+                l.id.as_str(),
+                &l.group,
+                l.original_id.as_deref().unwrap_or(""),
+                if l.is_original { "true" } else { "false" },
+                l.relation.map_or("", Relation::as_str),
+                l.parent.as_deref().unwrap_or(""),
+                &num(l.jaccard),
+                &num(l.containment),
+                &num(l.contained_by),
+            ])?;
+        }
+        out.flush()
+    }
+
+    /// Writes a table for people: one block per group, original first.
+    ///
+    /// # Errors
+    /// When writing fails.
+    pub fn write_table(&self, mut w: impl Write, color: bool) -> io::Result<()> {
+        let (bold, dim, reset) = if color {
+            ("\x1b[1m", "\x1b[2m", "\x1b[0m")
+        } else {
+            ("", "", "")
+        };
+        for g in &self.groups {
+            let original = match (&g.original_id, &g.credited_source) {
+                (Some(id), _) => format!("original {id} (by {})", by_name(g.original_by)),
+                (None, Some(c)) => format!("original outside the corpus, credited to {c}"),
+                (None, None) => "original unknown".to_string(),
+            };
+            writeln!(
+                w,
+                "{bold}{}{reset}  {} articles  {original}  confidence {:.2}",
+                g.id,
+                g.members.len(),
+                g.confidence
+            )?;
+            for m in &g.members {
+                let rel = if m.is_original {
+                    "original".to_string()
+                } else {
+                    m.relation.map_or("-", Relation::as_str).to_string()
+                };
+                let figures = match (m.jaccard, m.containment, m.contained_by) {
+                    (Some(j), Some(c), Some(cb)) => format!("J {j:.2}  in parent {c:.2}  parent in it {cb:.2}"),
+                    _ => String::new(),
+                };
+                let when = m.published_at.as_deref().unwrap_or("");
+                let parent = m.parent.as_deref().map(|p| format!("<- {p}")).unwrap_or_default();
+                writeln!(w, "  {rel:<15} {}  {dim}{when}  {figures}  {parent}{reset}", m.id)?;
+            }
+            writeln!(w)?;
+        }
+        writeln!(
+            w,
+            "{} articles: {} groups of copies holding {} articles, {} alone; {} skipped",
+            self.stats.articles,
+            self.stats.groups,
+            self.stats.grouped_articles,
+            self.stats.singletons,
+            self.stats.skipped
+        )
+    }
+}
+
+fn by_name(by: OriginalBy) -> &'static str {
+    match by {
+        OriginalBy::Alone => "alone",
+        OriginalBy::PublishedAt => "earliest date",
+        OriginalBy::Attribution => "credited by the others",
+        OriginalBy::Content => "carries the shared text, adds least",
+        OriginalBy::CreditedOutside => "credited source",
+    }
+}
+

@@ -1,0 +1,154 @@
+//! Plain text to normalised words, grouped in sentences.
+//!
+//! Words are Unicode words (UAX #29, `unicode-segmentation`): Latin,
+//! Cyrillic and Arabic-script text split at spaces and punctuation, while
+//! Chinese, Japanese and Thai split into single characters, so that their
+//! shingles are character n-grams. Each word is NFKC-normalised (ligatures,
+//! full-width forms, Arabic presentation forms), lower-cased, curly
+//! apostrophes become `'`, and the Arabic yeh and kaf become the Persian
+//! letters (Persian copies mix both). Pure-ASCII words skip the Unicode
+//! tables.
+//!
+//! A word is *salient* when it carries a fact rather than prose: a number,
+//! or a capitalised word that does not open its sentence (a name). Template
+//! stories differ from each other exactly in such words.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// The words of one text.
+#[derive(Debug, Clone, Default)]
+pub struct Tokens {
+    buf: String,
+    ends: Vec<u32>,
+    /// Byte span of each word in the plain text.
+    pub spans: Vec<(u32, u32)>,
+    /// Whether each word is a name or a number.
+    pub salient: Vec<bool>,
+    /// Sentence (or line) index of each word.
+    pub sentence: Vec<u32>,
+    /// Number of sentences, including those without words.
+    pub sentences: u32,
+}
+
+impl Tokens {
+    /// Number of words.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there are no words.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The normalised word `i`.
+    pub fn word(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.buf[start..self.ends[i] as usize]
+    }
+}
+
+/// Splits and normalises `plain` into words.
+pub fn tokenize(plain: &str) -> Tokens {
+    let mut t = Tokens {
+        buf: String::with_capacity(plain.len()),
+        ..Tokens::default()
+    };
+    let mut sentence = 0u32;
+    for (s_start, s) in plain.split_sentence_bound_indices() {
+        let mut first = true;
+        for (w_start, w) in s.split_word_bound_indices() {
+            if !w.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            let before = t.buf.len();
+            normalize_word(w, &mut t.buf);
+            if t.buf.len() == before {
+                continue;
+            }
+            let start = (s_start + w_start) as u32;
+            t.ends.push(t.buf.len() as u32);
+            t.spans.push((start, start + w.len() as u32));
+            t.salient.push(is_salient(w, first));
+            t.sentence.push(sentence);
+            first = false;
+        }
+        sentence += 1;
+    }
+    t.sentences = sentence;
+    t
+}
+
+fn is_salient(word: &str, sentence_start: bool) -> bool {
+    let mut chars = word.chars();
+    let initial_upper = chars.next().is_some_and(char::is_uppercase);
+    (initial_upper && !sentence_start) || word.chars().any(|c| c.is_numeric())
+}
+
+fn normalize_word(w: &str, out: &mut String) {
+    if w.is_ascii() {
+        out.extend(w.bytes().map(|b| b.to_ascii_lowercase() as char));
+        return;
+    }
+    for c in w.nfkc() {
+        match c {
+            '\u{2018}' | '\u{2019}' | '\u{201b}' | '\u{02bc}' | '\u{2032}' | '\u{ff07}' => out.push('\''),
+            '\u{064a}' | '\u{0649}' => out.push('\u{06cc}'), // Arabic yeh / alef maksura -> Persian yeh
+            '\u{0643}' => out.push('\u{06a9}'),              // Arabic kaf -> keheh
+            '\u{0640}' => {}                                  // tatweel: elongation only
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        let t = tokenize(s);
+        (0..t.len()).map(|i| t.word(i).to_string()).collect()
+    }
+
+    #[test]
+    fn english_with_curly_quotes_and_case() {
+        assert_eq!(words("Russia’s “BIG” deal—today"), ["russia's", "big", "deal", "today"]);
+        assert_eq!(words("Russia's \"big\" deal - today"), ["russia's", "big", "deal", "today"]);
+    }
+
+    #[test]
+    fn ligatures_and_fullwidth() {
+        assert_eq!(words("ﬁnal ＡＢＣ"), ["final", "abc"]);
+    }
+
+    #[test]
+    fn russian() {
+        assert_eq!(words("Россия и Иран подписали меморандум."), ["россия", "и", "иран", "подписали", "меморандум"]);
+    }
+
+    #[test]
+    fn persian_letters_unified() {
+        // Arabic kaf and yeh vs Persian keheh and yeh
+        assert_eq!(words("كتاب علي"), words("کتاب علی"));
+    }
+
+    #[test]
+    fn chinese_splits_into_characters() {
+        assert_eq!(words("俄罗斯和伊朗"), ["俄", "罗", "斯", "和", "伊", "朗"]);
+    }
+
+    #[test]
+    fn salient_words_are_names_and_numbers() {
+        let t = tokenize("Putin met Abedi in 2025. Then he left.");
+        let sal: Vec<_> = (0..t.len()).filter(|&i| t.salient[i]).map(|i| t.word(i)).collect();
+        assert_eq!(sal, ["abedi", "2025"]);
+        assert_eq!(t.sentences, 2);
+        assert_eq!(t.sentence, [0, 0, 0, 0, 0, 1, 1, 1]);
+    }
+
+    #[test]
+    fn punctuation_only_is_empty() {
+        assert!(tokenize(" -- ... !!").is_empty());
+    }
+}

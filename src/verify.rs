@@ -1,0 +1,378 @@
+//! Verification of a candidate pair on the exact shingle sets, and the
+//! relation it shows.
+//!
+//! Figures, from a merge of the two sorted shingle sets:
+//! * Jaccard `|A∩B| / |A∪B|`;
+//! * containment of each in the other, `|A∩B| / |A|` and `|A∩B| / |B|`;
+//! * the longest shared passage, in words (matching shingles at
+//!   consecutive positions of the smaller text, merged across gaps of up to
+//!   `k` positions, the footprint of one edited word);
+//! * the *template signal*: in the smaller text, the words left uncovered
+//!   between two covered stretches (gaps of 1 to 3 words, substitutions).
+//!   When there are several and most are names or numbers, the two texts
+//!   are one template filled with different facts (market reports, match
+//!   results), not a copy, however high their overlap.
+//!
+//! Relations, first match wins (thresholds in [`Thresholds`]):
+//! `identical` (same words), `near-identical` (Jaccard ≥ `near_identical`),
+//! `reprint` (the smaller is contained ≥ `reprint` in the larger),
+//! `edited` (contained ≥ `edited`), `partial` (a shared passage of at least
+//! `partial_words` words, or covering `partial_share` of the smaller text),
+//! else none.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ParamError;
+use crate::features::Features;
+
+/// How two articles relate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Relation {
+    /// The same words after normalisation.
+    Identical,
+    /// Almost the same words.
+    NearIdentical,
+    /// One contains nearly all of the other, plus additions.
+    Reprint,
+    /// A copy with rewording, or with parts dropped or added.
+    Edited,
+    /// A substantial shared passage.
+    Partial,
+}
+
+impl Relation {
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::Identical => "identical",
+            Relation::NearIdentical => "near-identical",
+            Relation::Reprint => "reprint",
+            Relation::Edited => "edited",
+            Relation::Partial => "partial",
+        }
+    }
+}
+
+/// Thresholds that turn figures into relations. Defaults come from
+/// measurement (see README, "Parameters").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// Jaccard at or above which a pair is near-identical.
+    pub near_identical: f64,
+    /// Containment of the smaller text at or above which it is a reprint.
+    pub reprint: f64,
+    /// Containment of the smaller text at or above which it is an edited
+    /// copy.
+    pub edited: f64,
+    /// Shared passage, in words, that makes a partial copy.
+    pub partial_words: u32,
+    /// Share of the smaller text in shared passages that makes a partial
+    /// copy.
+    pub partial_share: f64,
+    /// Substitution gaps needed before the template signal counts.
+    pub template_min_gaps: u32,
+    /// Share of gap words that are names or numbers for a template.
+    pub template_salient_share: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            near_identical: 0.8,
+            reprint: 0.8,
+            edited: 0.45,
+            partial_words: 40,
+            partial_share: 0.3,
+            template_min_gaps: 3,
+            template_salient_share: 0.6,
+        }
+    }
+}
+
+impl Thresholds {
+    /// Checks every share is in (0, 1].
+    ///
+    /// # Errors
+    /// The first value out of range.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        for (name, value) in [
+            ("--near-identical", self.near_identical),
+            ("--reprint", self.reprint),
+            ("--edited", self.edited),
+            ("--partial-share", self.partial_share),
+            ("--template-salient-share", self.template_salient_share),
+        ] {
+            if !(value > 0.0 && value <= 1.0) {
+                return Err(ParamError::Threshold { name, value });
+            }
+        }
+        if self.partial_words == 0 {
+            return Err(ParamError::ZeroCount {
+                name: "--partial-words",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The figures of one verified pair.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Figures {
+    /// Jaccard similarity of the shingle sets.
+    pub jaccard: f64,
+    /// Share of A's shingles found in B.
+    pub a_in_b: f64,
+    /// Share of B's shingles found in A.
+    pub b_in_a: f64,
+    /// Longest shared passage, in words.
+    pub longest_passage: u32,
+    /// Words of the smaller text inside shared passages.
+    pub shared_words: u32,
+    /// Substitution gaps in the smaller text.
+    pub gaps: u32,
+    /// Of the words in those gaps, the share that are names or numbers.
+    pub gap_salient_share: f64,
+}
+
+/// A verified pair: its figures and, when it is a copy, the relation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Verdict {
+    /// The figures.
+    pub figures: Figures,
+    /// The relation, `None` when the pair is not a copy.
+    pub relation: Option<Relation>,
+    /// True when the template signal vetoed a copy relation.
+    pub template: bool,
+}
+
+impl Verdict {
+    /// Containment of the smaller text in the larger.
+    pub fn min_side(&self) -> f64 {
+        self.figures.a_in_b.max(self.figures.b_in_a)
+    }
+
+    /// Containment of the larger text in the smaller.
+    pub fn max_side(&self) -> f64 {
+        self.figures.a_in_b.min(self.figures.b_in_a)
+    }
+
+    /// Strength for ordering: better relations first, then more shared text.
+    pub fn score(&self) -> f64 {
+        let rank = match self.relation {
+            Some(Relation::Identical) => 5.0,
+            Some(Relation::NearIdentical) => 4.0,
+            Some(Relation::Reprint) => 3.0,
+            Some(Relation::Edited) => 2.0,
+            Some(Relation::Partial) => 1.0,
+            None => 0.0,
+        };
+        rank + self.figures.jaccard.min(0.999) * 0.5 + self.min_side().min(0.999) * 0.49
+    }
+}
+
+/// Verifies a pair on exact shingle sets. `k` is the shingle size.
+pub fn verify(a: &Features, b: &Features, k: usize, t: &Thresholds) -> Verdict {
+    let na = a.shingles.len();
+    let nb = b.shingles.len();
+    let identical = a.content_hash != 0 && a.content_hash == b.content_hash && a.words == b.words;
+    // positions, in the smaller text, of the shared shingles
+    let a_smaller = (a.kept, na) <= (b.kept, nb);
+    let mut shared_pos = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < na && j < nb {
+        match a.shingles[i].cmp(&b.shingles[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared_pos.push(if a_smaller { a.positions[i] } else { b.positions[j] });
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let inter = shared_pos.len();
+    let union = na + nb - inter;
+    let jaccard = if union == 0 { 0.0 } else { inter as f64 / union as f64 };
+    let a_in_b = if na == 0 { 0.0 } else { inter as f64 / na as f64 };
+    let b_in_a = if nb == 0 { 0.0 } else { inter as f64 / nb as f64 };
+    let small = if a_smaller { a } else { b };
+    let layout = Layout::of(&mut shared_pos, small, k);
+    let figures = Figures {
+        jaccard: if identical { 1.0 } else { jaccard },
+        a_in_b: if identical { 1.0 } else { a_in_b },
+        b_in_a: if identical { 1.0 } else { b_in_a },
+        longest_passage: layout.longest,
+        shared_words: layout.covered,
+        gaps: layout.gaps,
+        gap_salient_share: layout.gap_salient_share(),
+    };
+    let template = !identical
+        && layout.gaps >= t.template_min_gaps
+        && figures.gap_salient_share >= t.template_salient_share;
+    let contained = a_in_b.max(b_in_a);
+    let small_words = small.kept.max(1);
+    let relation = if identical {
+        Some(Relation::Identical)
+    } else if template || inter == 0 {
+        None
+    } else if jaccard >= t.near_identical {
+        Some(Relation::NearIdentical)
+    } else if contained >= t.reprint {
+        Some(Relation::Reprint)
+    } else if contained >= t.edited {
+        Some(Relation::Edited)
+    } else if layout.longest >= t.partial_words
+        || (f64::from(layout.covered) >= t.partial_share * f64::from(small_words)
+            && layout.longest >= t.partial_words / 2)
+    {
+        Some(Relation::Partial)
+    } else {
+        None
+    };
+    Verdict {
+        figures,
+        relation,
+        template,
+    }
+}
+
+/// Where the shared shingles lie in the smaller text.
+struct Layout {
+    longest: u32,
+    covered: u32,
+    gaps: u32,
+    gap_words: u32,
+    gap_salient: u32,
+}
+
+impl Layout {
+    fn of(pos: &mut [u32], small: &Features, k: usize) -> Layout {
+        pos.sort_unstable();
+        let k = k as u32;
+        let mut out = Layout {
+            longest: 0,
+            covered: 0,
+            gaps: 0,
+            gap_words: 0,
+            gap_salient: 0,
+        };
+        let Some(&first) = pos.first() else {
+            return out;
+        };
+        // covered stretches of words: [start, end)
+        let (mut start, mut end) = (first, first + k);
+        // passages merge covered stretches across gaps of up to k words
+        let mut passage_start = first;
+        let close = |s: u32, e: u32, out: &mut Layout| {
+            out.covered += e.min(small.kept) - s;
+        };
+        for &p in &pos[1..] {
+            if p <= end {
+                end = end.max(p + k);
+                continue;
+            }
+            close(start, end, &mut out);
+            let gap = p - end;
+            if gap <= 3 {
+                out.gaps += 1;
+                out.gap_words += gap;
+                out.gap_salient += (end..p).filter(|&w| small.is_salient(w as usize)).count() as u32;
+            }
+            if gap > k {
+                out.longest = out.longest.max(end.min(small.kept) - passage_start);
+                passage_start = p;
+            }
+            start = p;
+            end = p + k;
+        }
+        close(start, end, &mut out);
+        out.longest = out.longest.max(end.min(small.kept) - passage_start);
+        out
+    }
+
+    fn gap_salient_share(&self) -> f64 {
+        if self.gap_words == 0 {
+            0.0
+        } else {
+            f64::from(self.gap_salient) / f64::from(self.gap_words)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::Prepared;
+    use crate::minhash::MinHasher;
+    use crate::params::Params;
+
+    fn feat(text: &str) -> Features {
+        let p = Params::default();
+        Features::new(&Prepared::new(text, &p), |_| false, &p, &MinHasher::new(&p))
+    }
+
+    /// Lower-case pseudo-words, distinct per seed.
+    fn prose(seed: u32, n: usize) -> String {
+        (0..n)
+            .map(|i| {
+                let mut x = (seed as usize * 7919 + i * 104_729) % 1_000_003;
+                let mut w = String::new();
+                while x > 0 {
+                    w.push((b'a' + (x % 26) as u8) as char);
+                    x /= 26;
+                }
+                w
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn identical_texts() {
+        let v = verify(&feat("Same words here, all of them."), &feat("same WORDS here all of them"), 5, &Thresholds::default());
+        assert_eq!(v.relation, Some(Relation::Identical));
+    }
+
+    #[test]
+    fn truncation_is_a_reprint() {
+        let full = prose(1, 400);
+        let head: String = full.split(' ').take(120).collect::<Vec<_>>().join(" ");
+        let v = verify(&feat(&head), &feat(&full), 5, &Thresholds::default());
+        assert_eq!(v.relation, Some(Relation::Reprint));
+        assert!(v.figures.jaccard < 0.35);
+    }
+
+    #[test]
+    fn excerpt_is_partial() {
+        let source = prose(1, 400);
+        let excerpt: Vec<&str> = source.split(' ').skip(100).take(60).collect();
+        let host = format!("{} {} {}", prose(2, 300), excerpt.join(" "), prose(3, 300));
+        let v = verify(&feat(&source), &feat(&host), 5, &Thresholds::default());
+        assert_eq!(v.relation, Some(Relation::Partial));
+        assert!(v.figures.longest_passage >= 55);
+    }
+
+    #[test]
+    fn template_siblings_are_not_copies() {
+        let base: Vec<String> = prose(4, 200).split(' ').map(str::to_string).collect();
+        let fill = |names: [&str; 2]| {
+            base.iter()
+                .enumerate()
+                .map(|(i, w)| if i % 12 == 6 { names[i / 12 % 2].to_string() } else { w.clone() })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let a = fill(["Alpha", "1,203"]);
+        let b = fill(["Bravo", "7,655"]);
+        let v = verify(&feat(&a), &feat(&b), 5, &Thresholds::default());
+        assert!(v.template, "{v:?}");
+        assert_eq!(v.relation, None);
+    }
+
+    #[test]
+    fn unrelated_texts() {
+        let v = verify(&feat(&prose(5, 300)), &feat(&prose(6, 300)), 5, &Thresholds::default());
+        assert_eq!(v.relation, None);
+    }
+}
