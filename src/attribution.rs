@@ -26,12 +26,22 @@ fn patterns() -> &'static [Regex] {
     })
 }
 
-/// The source an article credits, if it credits one.
-pub fn credited_source(article: &Article, plain: &str) -> Option<String> {
+/// The source an article credits, if it credits one. `in_boilerplate`
+/// tells whether a byte offset of `plain` lies in the outlet's boilerplate:
+/// a legal footer saying "reposted from third-party sources" credits no one.
+pub fn credited_source(
+    article: &Article,
+    plain: &str,
+    in_boilerplate: impl Fn(usize) -> bool,
+) -> Option<String> {
     for p in patterns() {
-        if let Some(c) = p.captures(plain) {
-            let name = clean_name(&c[1]);
-            if !name.is_empty() {
+        for c in p.captures_iter(plain) {
+            let m = c.get(1).expect("every pattern has a group");
+            if in_boilerplate(m.start()) {
+                continue;
+            }
+            let name = clean_name(m.as_str());
+            if looks_like_name(&name) {
                 return Some(name);
             }
         }
@@ -44,10 +54,13 @@ pub fn credited_source(article: &Article, plain: &str) -> Option<String> {
     (own != Some(canonical)).then(|| canonical.to_string())
 }
 
-/// The last element of a breadcrumb in the first lines ("A / B / C /"),
-/// which reposting sites use for the original outlet.
+/// The last element of a breadcrumb on the first line ("A / B / C /"),
+/// which reposting sites use for the original outlet, when the article
+/// names it again elsewhere ("as reported by Cryptopolitan"): a site's own
+/// breadcrumb ends in a section ("Markets & Regulation") instead.
 fn breadcrumb_source(plain: &str) -> Option<String> {
     let line = plain.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let rest = plain.trim_start().get(line.len()..).unwrap_or("").to_lowercase();
     for sep in [" / ", " › ", " » ", " > "] {
         let parts: Vec<&str> = line
             .split(sep.trim())
@@ -56,10 +69,20 @@ fn breadcrumb_source(plain: &str) -> Option<String> {
             .collect();
         let short = parts.iter().all(|p| p.split_whitespace().count() <= 4);
         if line.matches(sep.trim()).count() >= 2 && parts.len() >= 2 && short {
-            return parts.last().map(|s| clean_name(s));
+            let name = parts.last().map(|s| clean_name(s))?;
+            return rest.contains(&name.to_lowercase()).then_some(name);
         }
     }
     None
+}
+
+/// A publication's name or domain: short, and capitalised unless it is a
+/// domain or a script without case.
+fn looks_like_name(s: &str) -> bool {
+    let words = s.split_whitespace().count();
+    let first = s.chars().next();
+    (1..=6).contains(&words)
+        && (s.contains('.') || first.is_some_and(|c| c.is_uppercase() || c.is_numeric() || !c.is_lowercase()))
 }
 
 fn clean_name(s: &str) -> String {
@@ -115,11 +138,22 @@ mod tests {
     #[test]
     fn credit_lines() {
         let a = art();
-        assert_eq!(credited_source(&a, "Body.\nSource: Reuters\n").as_deref(), Some("Reuters"));
-        assert_eq!(credited_source(&a, "Body.\nИсточник: ТАСС").as_deref(), Some("ТАСС"));
-        assert_eq!(credited_source(&a, "This article originally appeared on The Conversation.").as_deref(), Some("The Conversation"));
-        assert_eq!(credited_source(&a, "BTCC / BTCC Square / Cryptopolitan /\nTitle").as_deref(), Some("Cryptopolitan"));
-        assert_eq!(credited_source(&a, "Nothing here.\nAt all."), None);
+        let no = |_| false;
+        assert_eq!(credited_source(&a, "Body.\nSource: Reuters\n", no).as_deref(), Some("Reuters"));
+        assert_eq!(credited_source(&a, "Body.\nИсточник: ТАСС", no).as_deref(), Some("ТАСС"));
+        assert_eq!(
+            credited_source(&a, "This article originally appeared on The Conversation.", no).as_deref(),
+            Some("The Conversation")
+        );
+        assert_eq!(
+            credited_source(&a, "BTCC / BTCC Square / Cryptopolitan /\nTitle, as reported by Cryptopolitan.", no)
+                .as_deref(),
+            Some("Cryptopolitan")
+        );
+        assert_eq!(credited_source(&a, "Site / News / Markets /\nTitle, and text.", no), None);
+        assert_eq!(credited_source(&a, "Nothing here.\nAt all.", no), None);
+        assert_eq!(credited_source(&a, "Articles reposted from third-party sources and more.", no), None);
+        assert_eq!(credited_source(&a, "Body.\nSource: Reuters\n", |_| true), None);
     }
 
     #[test]
@@ -127,7 +161,7 @@ mod tests {
         let mut a = art();
         a.url = Some("https://wpnews.pro/news/x".into());
         a.canonical = Some("https://cryptobriefing.com/y".into());
-        assert_eq!(credited_source(&a, "text").as_deref(), Some("cryptobriefing.com"));
+        assert_eq!(credited_source(&a, "text", |_| false).as_deref(), Some("cryptobriefing.com"));
     }
 
     #[test]

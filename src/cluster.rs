@@ -55,6 +55,10 @@ impl Edge {
     }
 }
 
+/// How much less contained than in its best container a text may be in
+/// another container it joins.
+const DOMINANCE: f64 = 0.1;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Class {
     Mutual,
@@ -141,26 +145,47 @@ pub fn group(
             .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
     let mut uf = UnionFind::new(n);
+    // two groups merge only when their representatives are copies too
+    let mut compatible = |uf: &UnionFind, ra: u32, rb: u32, a: u32, b: u32| {
+        let (rep_a, rep_b) = (uf.rep[ra as usize], uf.rep[rb as usize]);
+        (rep_a == a && rep_b == b) || (rep_a == b && rep_b == a) || related(rep_a, rep_b)
+    };
     for e in order.iter().filter(|e| e.class() == Some(Class::Mutual)) {
         let (ra, rb) = (uf.find(e.a), uf.find(e.b));
-        if ra != rb {
+        if ra != rb && compatible(&uf, ra, rb, e.a, e.b) {
             // any mutual copy represents the pair; the lower id keeps it
             // deterministic
             let rep = uf.rep[ra as usize].min(uf.rep[rb as usize]);
             uf.union(ra, rb, rep);
         }
     }
-    for e in order.iter().filter(|e| e.class() == Some(Class::OneSided)) {
+    // a contained text joins only containers that hold it (nearly) as
+    // fully as its best one: a short extract of a template story is inside
+    // every sibling except for one fact, and inside its own source entirely
+    let mut best_in = vec![0.0f64; n];
+    for e in &order {
+        let v = &e.verdict.figures;
+        best_in[e.a as usize] = best_in[e.a as usize].max(v.a_in_b);
+        best_in[e.b as usize] = best_in[e.b as usize].max(v.b_in_a);
+    }
+    let mut one_sided: Vec<&&Edge> = order.iter().filter(|e| e.class() == Some(Class::OneSided)).collect();
+    one_sided.sort_by(|x, y| {
+        y.verdict
+            .min_side()
+            .total_cmp(&x.verdict.min_side())
+            .then(y.verdict.figures.jaccard.total_cmp(&x.verdict.figures.jaccard))
+            .then((x.a, x.b).cmp(&(y.a, y.b)))
+    });
+    for e in one_sided {
         let (s, x) = e.small_large();
+        if e.verdict.min_side() < best_in[s as usize] - DOMINANCE {
+            continue;
+        }
         let (rs, rx) = (uf.find(s), uf.find(x));
-        if rs == rx {
+        if rs == rx || !compatible(&uf, rs, rx, s, x) {
             continue;
         }
         let (rep_s, rep_x) = (uf.rep[rs as usize], uf.rep[rx as usize]);
-        let compatible = (rep_s == s && rep_x == x) || related(rep_s, rep_x);
-        if !compatible {
-            continue;
-        }
         let x_earlier = matches!(
             (published[x as usize], published[s as usize]),
             (Some(tx), Some(ts)) if tx < ts
@@ -230,8 +255,8 @@ mod tests {
                     b_in_a,
                     longest_passage: 100,
                     shared_words: 100,
-                    gaps: 0,
-                    gap_salient_share: 0.0,
+                    substitutions: 0,
+                    fact_substitutions: 0,
                 },
                 relation: Some(rel),
                 template: false,

@@ -93,7 +93,12 @@ impl Engine {
                     h != 0 && boiler.is_boilerplate(outlet, h)
                 };
                 let f = Features::new(p, masked, &self.params, &hasher);
-                (f, credited_source(a, &p.plain.text))
+                let in_boilerplate = |offset: usize| {
+                    let spans = &p.tokens.spans;
+                    let i = spans.partition_point(|&(start, _)| (start as usize) <= offset);
+                    i > 0 && masked(p.tokens.sentence[i - 1] as usize)
+                };
+                (f, credited_source(a, &p.plain.text, in_boilerplate))
             })
             .unzip();
         Fingerprinted {

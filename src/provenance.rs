@@ -12,8 +12,10 @@
 //!    truncation drops text, the original does neither;
 //! 4. then input order.
 //!
-//! When every member credits one and the same source and no member is from
-//! it, the original is outside the corpus: there is no `original_id`, and
+//! A member that credits another outlet is not a candidate (unless all
+//! do). When at least half of the members credit one and the same source,
+//! no member credits another, and no member is from it, the original is
+//! outside the corpus: there is no `original_id`, and
 //! the credited source is reported instead.
 //!
 //! Each other member's parent is the already placed member (original first,
@@ -160,8 +162,21 @@ pub fn provenance(
     }
 }
 
+/// True when a member credits an outlet other than its own.
+fn credits_another(m: &MemberInfo<'_>) -> bool {
+    match (m.credited, m.outlet) {
+        (Some(c), Some(o)) => !names_match(c, o),
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
 fn choose_original(members: &[MemberInfo<'_>], core: &[&MemberInfo<'_>]) -> (u32, OriginalBy) {
-    let mut pool: Vec<&MemberInfo> = core.to_vec();
+    // a member that credits another outlet says it is not the original
+    let mut pool: Vec<&MemberInfo> = core.iter().copied().filter(|m| !credits_another(m)).collect();
+    if pool.is_empty() {
+        pool = core.to_vec();
+    }
     let mut by = OriginalBy::Content;
     if let Some(earliest) = pool.iter().filter_map(|m| m.published).min() {
         pool.retain(|m| m.published == Some(earliest));
@@ -209,13 +224,17 @@ fn choose_original(members: &[MemberInfo<'_>], core: &[&MemberInfo<'_>]) -> (u32
     (best, by)
 }
 
+/// The source credited by at least half of the members, by every member
+/// that credits anything, and that no member is from.
 fn credited_outside(members: &[MemberInfo<'_>]) -> Option<String> {
-    let first = members.first()?.credited?;
-    let all_credit_it = members
+    let first = members.iter().find_map(|m| m.credited)?;
+    let crediting = members.iter().filter(|m| m.credited.is_some()).count();
+    let all_agree = members
         .iter()
-        .all(|m| m.credited.is_some_and(|c| names_match(c, first)));
+        .filter_map(|m| m.credited)
+        .all(|c| names_match(c, first));
     let one_is_from_it = members
         .iter()
         .any(|m| m.outlet.is_some_and(|o| names_match(first, o)));
-    (all_credit_it && !one_is_from_it).then(|| first.to_string())
+    (all_agree && 2 * crediting >= members.len() && !one_is_from_it).then(|| first.to_string())
 }

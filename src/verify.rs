@@ -7,15 +7,19 @@
 //! * the longest shared passage, in words (matching shingles at
 //!   consecutive positions of the smaller text, merged across gaps of up to
 //!   `k` positions, the footprint of one edited word);
-//! * the *template signal*: in the smaller text, the words left uncovered
-//!   between two covered stretches (gaps of 1 to 3 words, substitutions).
-//!   When there are several and most are names or numbers, the two texts
+//! * the *template signal*: substitutions, i.e. places where both texts
+//!   leave 1 to 3 words uncovered between two aligned shared stretches.
+//!   A *fact substitution* is one where both sides hold a name or number
+//!   and most of the words are names or numbers ("Bitcoin rose 2.3%" / "Ether rose 1.1%"). When there are
+//!   several and they are at least half of all substitutions, the two texts
 //!   are one template filled with different facts (market reports, match
-//!   results), not a copy, however high their overlap.
+//!   results), not a copy, however high their overlap. A copy edits prose
+//!   and keeps its facts.
 //!
 //! Relations, first match wins (thresholds in [`Thresholds`]):
 //! `identical` (same words), `near-identical` (Jaccard ≥ `near_identical`),
-//! `reprint` (the smaller is contained ≥ `reprint` in the larger),
+//! `reprint` (the smaller is contained ≥ `reprint` in the larger, which
+//! adds at least twice as much of its own),
 //! `edited` (contained ≥ `edited`), `partial` (a shared passage of at least
 //! `partial_words` words, or covering `partial_share` of the smaller text),
 //! else none.
@@ -70,10 +74,14 @@ pub struct Thresholds {
     /// Share of the smaller text in shared passages that makes a partial
     /// copy.
     pub partial_share: f64,
-    /// Substitution gaps needed before the template signal counts.
-    pub template_min_gaps: u32,
-    /// Share of gap words that are names or numbers for a template.
-    pub template_salient_share: f64,
+    /// Fact substitutions needed before the template signal counts.
+    pub template_min_facts: u32,
+    /// Share of substitutions that must be fact substitutions for a
+    /// template.
+    pub template_fact_share: f64,
+    /// Fact substitutions per 100 shared words for a template: a copy that
+    /// updates a figure or two in a long story is still a copy.
+    pub template_facts_per_100: f64,
 }
 
 impl Default for Thresholds {
@@ -84,8 +92,9 @@ impl Default for Thresholds {
             edited: 0.45,
             partial_words: 40,
             partial_share: 0.3,
-            template_min_gaps: 3,
-            template_salient_share: 0.6,
+            template_min_facts: 2,
+            template_fact_share: 0.5,
+            template_facts_per_100: 1.0,
         }
     }
 }
@@ -101,7 +110,7 @@ impl Thresholds {
             ("--reprint", self.reprint),
             ("--edited", self.edited),
             ("--partial-share", self.partial_share),
-            ("--template-salient-share", self.template_salient_share),
+            ("--template-fact-share", self.template_fact_share),
         ] {
             if !(value > 0.0 && value <= 1.0) {
                 return Err(ParamError::Threshold { name, value });
@@ -129,10 +138,10 @@ pub struct Figures {
     pub longest_passage: u32,
     /// Words of the smaller text inside shared passages.
     pub shared_words: u32,
-    /// Substitution gaps in the smaller text.
-    pub gaps: u32,
-    /// Of the words in those gaps, the share that are names or numbers.
-    pub gap_salient_share: f64,
+    /// Substitutions: 1 to 3 words differing between aligned stretches.
+    pub substitutions: u32,
+    /// Of those, substitutions of a name or number by another.
+    pub fact_substitutions: u32,
 }
 
 /// A verified pair: its figures and, when it is a copy, the relation.
@@ -176,40 +185,42 @@ pub fn verify(a: &Features, b: &Features, k: usize, t: &Thresholds) -> Verdict {
     let na = a.shingles.len();
     let nb = b.shingles.len();
     let identical = a.content_hash != 0 && a.content_hash == b.content_hash && a.words == b.words;
-    // positions, in the smaller text, of the shared shingles
     let a_smaller = (a.kept, na) <= (b.kept, nb);
-    let mut shared_pos = Vec::new();
+    let (small, large) = if a_smaller { (a, b) } else { (b, a) };
+    // shared shingles as (position in the smaller, position in the larger)
+    let mut shared: Vec<(u32, u32)> = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < na && j < nb {
         match a.shingles[i].cmp(&b.shingles[j]) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                shared_pos.push(if a_smaller { a.positions[i] } else { b.positions[j] });
+                let (pa, pb) = (a.positions[i], b.positions[j]);
+                shared.push(if a_smaller { (pa, pb) } else { (pb, pa) });
                 i += 1;
                 j += 1;
             }
         }
     }
-    let inter = shared_pos.len();
+    let inter = shared.len();
     let union = na + nb - inter;
     let jaccard = if union == 0 { 0.0 } else { inter as f64 / union as f64 };
     let a_in_b = if na == 0 { 0.0 } else { inter as f64 / na as f64 };
     let b_in_a = if nb == 0 { 0.0 } else { inter as f64 / nb as f64 };
-    let small = if a_smaller { a } else { b };
-    let layout = Layout::of(&mut shared_pos, small, k);
+    let layout = Layout::of(&mut shared, small, large, k as u32);
     let figures = Figures {
         jaccard: if identical { 1.0 } else { jaccard },
         a_in_b: if identical { 1.0 } else { a_in_b },
         b_in_a: if identical { 1.0 } else { b_in_a },
         longest_passage: layout.longest,
         shared_words: layout.covered,
-        gaps: layout.gaps,
-        gap_salient_share: layout.gap_salient_share(),
+        substitutions: layout.substitutions,
+        fact_substitutions: layout.facts,
     };
     let template = !identical
-        && layout.gaps >= t.template_min_gaps
-        && figures.gap_salient_share >= t.template_salient_share;
+        && layout.facts >= t.template_min_facts
+        && f64::from(layout.facts) >= t.template_fact_share * f64::from(layout.substitutions)
+        && f64::from(layout.facts) * 100.0 >= t.template_facts_per_100 * f64::from(layout.covered);
     let contained = a_in_b.max(b_in_a);
     let small_words = small.kept.max(1);
     let relation = if identical {
@@ -218,7 +229,10 @@ pub fn verify(a: &Features, b: &Features, k: usize, t: &Thresholds) -> Verdict {
         None
     } else if jaccard >= t.near_identical {
         Some(Relation::NearIdentical)
-    } else if contained >= t.reprint {
+    } else if contained >= t.reprint && (1.0 - contained) * 2.0 <= 1.0 - a_in_b.min(b_in_a) {
+        // nearly all of the smaller text is in the larger, and the larger
+        // has clearly more of its own: a truncation, or a repost with
+        // additions (both sides changed is an edit)
         Some(Relation::Reprint)
     } else if contained >= t.edited {
         Some(Relation::Edited)
@@ -237,66 +251,58 @@ pub fn verify(a: &Features, b: &Features, k: usize, t: &Thresholds) -> Verdict {
     }
 }
 
-/// Where the shared shingles lie in the smaller text.
+/// Where the shared shingles lie.
+#[derive(Default)]
 struct Layout {
     longest: u32,
     covered: u32,
-    gaps: u32,
-    gap_words: u32,
-    gap_salient: u32,
+    substitutions: u32,
+    facts: u32,
 }
 
 impl Layout {
-    fn of(pos: &mut [u32], small: &Features, k: usize) -> Layout {
-        pos.sort_unstable();
-        let k = k as u32;
-        let mut out = Layout {
-            longest: 0,
-            covered: 0,
-            gaps: 0,
-            gap_words: 0,
-            gap_salient: 0,
-        };
-        let Some(&first) = pos.first() else {
+    fn of(shared: &mut [(u32, u32)], small: &Features, large: &Features, k: u32) -> Layout {
+        shared.sort_unstable();
+        let mut out = Layout::default();
+        let Some(&(first_s, first_l)) = shared.first() else {
             return out;
         };
-        // covered stretches of words: [start, end)
-        let (mut start, mut end) = (first, first + k);
+        let salient = |f: &Features, from: u32, to: u32| (from..to).filter(|&w| f.is_salient(w as usize)).count() as u32;
+        // a covered stretch of the smaller text is [start, end); `end_l` is
+        // where the aligned stretch of the larger text ends
+        let (mut start, mut end, mut end_l) = (first_s, first_s + k, first_l + k);
         // passages merge covered stretches across gaps of up to k words
-        let mut passage_start = first;
-        let close = |s: u32, e: u32, out: &mut Layout| {
-            out.covered += e.min(small.kept) - s;
-        };
-        for &p in &pos[1..] {
-            if p <= end {
-                end = end.max(p + k);
+        let mut passage_start = first_s;
+        for &(ps, pl) in &shared[1..] {
+            if ps <= end {
+                end = end.max(ps + k);
+                end_l = end_l.max(pl + k);
                 continue;
             }
-            close(start, end, &mut out);
-            let gap = p - end;
-            if gap <= 3 {
-                out.gaps += 1;
-                out.gap_words += gap;
-                out.gap_salient += (end..p).filter(|&w| small.is_salient(w as usize)).count() as u32;
+            out.covered += end.min(small.kept) - start;
+            let gap = ps - end;
+            let gap_l = i64::from(pl) - i64::from(end_l);
+            if gap <= 3 && (0..=3).contains(&gap_l) {
+                out.substitutions += 1;
+                let gap_l = gap_l as u32;
+                // "82.2 percent" for "60": names and numbers on both sides,
+                // and most of the words
+                let (fs, fl) = (salient(small, end, ps), salient(large, end_l, pl));
+                if fs > 0 && fl > 0 && 2 * (fs + fl) >= gap + gap_l {
+                    out.facts += 1;
+                }
             }
             if gap > k {
                 out.longest = out.longest.max(end.min(small.kept) - passage_start);
-                passage_start = p;
+                passage_start = ps;
             }
-            start = p;
-            end = p + k;
+            start = ps;
+            end = ps + k;
+            end_l = pl + k;
         }
-        close(start, end, &mut out);
+        out.covered += end.min(small.kept) - start;
         out.longest = out.longest.max(end.min(small.kept) - passage_start);
         out
-    }
-
-    fn gap_salient_share(&self) -> f64 {
-        if self.gap_words == 0 {
-            0.0
-        } else {
-            f64::from(self.gap_salient) / f64::from(self.gap_words)
-        }
     }
 }
 
