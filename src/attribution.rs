@@ -26,32 +26,46 @@ fn patterns() -> &'static [Regex] {
     })
 }
 
-/// The source an article credits, if it credits one. `in_boilerplate`
-/// tells whether a byte offset of `plain` lies in the outlet's boilerplate:
-/// a legal footer saying "reposted from third-party sources" credits no one.
+/// Every source a text credits, in order of preference, with the byte
+/// offset in `plain` where the credit was found. The caller drops credits
+/// found in the outlet's boilerplate: a legal footer saying "reposted from
+/// third-party sources" credits no one.
+pub fn credit_candidates(plain: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for p in patterns() {
+        for c in p.captures_iter(plain) {
+            let m = c.get(1).expect("every pattern has a group");
+            let name = clean_name(m.as_str());
+            if looks_like_name(&name) {
+                out.push((m.start(), name));
+            }
+        }
+    }
+    if let Some(name) = breadcrumb_source(plain) {
+        out.push((0, name));
+    }
+    out
+}
+
+/// The host of an export's canonical URL when it is another site's.
+pub fn canonical_credit(article: &Article) -> Option<String> {
+    let canonical = article.canonical.as_deref().and_then(url_host)?;
+    let own = article.url.as_deref().and_then(url_host);
+    (own != Some(canonical)).then(|| canonical.to_string())
+}
+
+/// The first credit in `plain` outside boilerplate, else the canonical
+/// URL's host.
 pub fn credited_source(
     article: &Article,
     plain: &str,
     in_boilerplate: impl Fn(usize) -> bool,
 ) -> Option<String> {
-    for p in patterns() {
-        for c in p.captures_iter(plain) {
-            let m = c.get(1).expect("every pattern has a group");
-            if in_boilerplate(m.start()) {
-                continue;
-            }
-            let name = clean_name(m.as_str());
-            if looks_like_name(&name) {
-                return Some(name);
-            }
-        }
-    }
-    if let Some(name) = breadcrumb_source(plain) {
-        return Some(name);
-    }
-    let canonical = article.canonical.as_deref().and_then(url_host)?;
-    let own = article.url.as_deref().and_then(url_host);
-    (own != Some(canonical)).then(|| canonical.to_string())
+    credit_candidates(plain)
+        .into_iter()
+        .find(|(offset, _)| !in_boilerplate(*offset))
+        .map(|(_, name)| name)
+        .or_else(|| canonical_credit(article))
 }
 
 /// The last element of a breadcrumb on the first line ("A / B / C /"),

@@ -36,7 +36,7 @@ impl Default for CandidateConfig {
     fn default() -> Self {
         CandidateConfig {
             anchor_min_shared: 2,
-            bucket_cap: 64,
+            bucket_cap: 16,
             star: 8,
         }
     }
@@ -54,9 +54,13 @@ pub struct Candidates {
     pub from_anchors: usize,
 }
 
-/// Inverted lists: key → sorted article ids, as a flat sorted array.
+/// Inverted lists: key → sorted article ids. Only keys shared by two or
+/// more articles are kept: most anchors and band keys are unique, and a
+/// hash map of the shared ones answers in one probe where a binary search
+/// over every entry would miss the cache at each step.
 struct Postings {
     entries: Vec<(u64, u32)>,
+    shared: HashMap<u64, (u32, u32)>,
 }
 
 impl Postings {
@@ -64,13 +68,26 @@ impl Postings {
         let mut entries: Vec<(u64, u32)> = items.collect();
         entries.par_sort_unstable();
         entries.dedup();
-        Postings { entries }
+        let mut shared = HashMap::new();
+        let mut i = 0;
+        while i < entries.len() {
+            let mut j = i + 1;
+            while j < entries.len() && entries[j].0 == entries[i].0 {
+                j += 1;
+            }
+            if j - i > 1 {
+                shared.insert(entries[i].0, (i as u32, (j - i) as u32));
+            }
+            i = j;
+        }
+        Postings { entries, shared }
     }
 
     fn list(&self, key: u64) -> &[(u64, u32)] {
-        let lo = self.entries.partition_point(|e| e.0 < key);
-        let hi = lo + self.entries[lo..].partition_point(|e| e.0 == key);
-        &self.entries[lo..hi]
+        match self.shared.get(&key) {
+            Some(&(start, len)) => &self.entries[start as usize..(start + len) as usize],
+            None => &[],
+        }
     }
 }
 

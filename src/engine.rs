@@ -12,7 +12,6 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::article::Article;
-use crate::attribution::credited_source;
 use crate::boilerplate::{Boilerplate, BoilerplateRules, DocSentences};
 use crate::candidates::{candidates, CandidateConfig};
 use crate::cluster::{group, Edge, Joined};
@@ -56,14 +55,7 @@ impl Engine {
         let hasher = MinHasher::new(&self.params);
         let prepared: Vec<Prepared> = articles
             .par_iter()
-            .map(|a| {
-                let text = if a.text.trim().is_empty() {
-                    a.title.as_deref().unwrap_or("")
-                } else {
-                    &a.text
-                };
-                Prepared::new(text, &self.params)
-            })
+            .map(|a| Prepared::of_article(a, &self.params))
             .collect();
         let outlets: Vec<Option<String>> = articles.iter().map(Article::outlet_key).collect();
         let mut interned: HashMap<&str, u32> = HashMap::new();
@@ -76,29 +68,23 @@ impl Engine {
                 })
             })
             .collect();
-        let lists: Vec<Vec<u64>> = prepared.par_iter().map(Prepared::sentence_list).collect();
-        let docs: Vec<DocSentences> = lists
+        let docs: Vec<DocSentences> = prepared
             .iter()
             .zip(&outlet_ids)
-            .map(|(s, &outlet)| DocSentences { outlet, sentences: s })
+            .map(|(p, &outlet)| DocSentences {
+                outlet,
+                sentences: &p.sentence_hashes,
+            })
             .collect();
         let boiler = Boilerplate::learn(&docs, &self.boilerplate);
+        drop(docs);
         let (features, credited): (Vec<Features>, Vec<Option<String>>) = prepared
-            .par_iter()
-            .zip(&outlet_ids)
-            .zip(articles)
-            .map(|((p, &outlet), a)| {
-                let masked = |s: usize| {
-                    let h = p.sentence_hashes[s];
-                    h != 0 && boiler.is_boilerplate(outlet, h)
-                };
-                let f = Features::new(p, masked, &self.params, &hasher);
-                let in_boilerplate = |offset: usize| {
-                    let spans = &p.tokens.spans;
-                    let i = spans.partition_point(|&(start, _)| (start as usize) <= offset);
-                    i > 0 && masked(p.tokens.sentence[i - 1] as usize)
-                };
-                (f, credited_source(a, &p.plain.text, in_boilerplate))
+            .into_par_iter()
+            .zip(outlet_ids)
+            .map(|(p, outlet)| {
+                let masked = |s: usize| boiler.is_boilerplate(outlet, p.sentence_hashes[s]);
+                let f = Features::new(&p, masked, &self.params, &hasher);
+                (f, p.credited(masked))
             })
             .unzip();
         Fingerprinted {
@@ -122,9 +108,13 @@ impl Engine {
             timings.push((name.to_string(), clock.elapsed().as_millis() as u64));
             clock = Instant::now();
         };
-        let articles = corpus.articles;
+        let mut articles = corpus.articles;
         let n = articles.len();
         let mut fp = self.fingerprint(&articles);
+        // the report needs ids and metadata, not the texts
+        for a in &mut articles {
+            a.text = String::new();
+        }
         lap("fingerprint", &mut timings);
 
         let cands = candidates(&fp.features, &self.candidates);

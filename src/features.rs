@@ -8,55 +8,103 @@
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::anchor::anchors;
+use crate::article::Article;
+use crate::attribution::{canonical_credit, credit_candidates};
 use crate::lsh::band_keys;
 use crate::minhash::{MinHasher, Signature};
-use crate::normalize::{plain_text, Plain};
+use crate::normalize::plain_text;
 use crate::params::Params;
-use crate::shingle::shingles;
-use crate::tokenize::{tokenize, Tokens};
+use crate::shingle::{shingles, word_hash};
+use crate::tokenize::tokenize;
 
-/// An article's words, before boilerplate is known.
-#[derive(Debug, Clone)]
+/// An article's words, before boilerplate is known: compact, so that a
+/// whole corpus of them fits in memory between the two passes.
+#[derive(Debug, Clone, Default)]
 pub struct Prepared {
-    /// Text without markup.
-    pub plain: Plain,
-    /// Its words.
-    pub tokens: Tokens,
-    /// Hash of each sentence's words (0 for a sentence without words).
+    /// Hash of each normalised word.
+    pub words: Vec<u64>,
+    /// Bit per word: a name or a number.
+    pub salient: Vec<u64>,
+    /// Index of the first word of each sentence that has words.
+    pub sentence_starts: Vec<u32>,
+    /// Hash of each such sentence's words (never 0).
     pub sentence_hashes: Vec<u64>,
+    /// Sources the article credits, in order of preference, each with the
+    /// sentence it was found in (`None` outside the text).
+    pub credits: Vec<(Option<u32>, String)>,
 }
 
 impl Prepared {
-    /// Strips markup and tokenises `text`.
+    /// Strips markup, tokenises and hashes the words of `article`'s text
+    /// (its title when the text is empty).
+    pub fn of_article(article: &Article, params: &Params) -> Self {
+        let text = if article.text.trim().is_empty() {
+            article.title.as_deref().unwrap_or("")
+        } else {
+            &article.text
+        };
+        let mut p = Prepared::new(text, params);
+        if let Some(c) = canonical_credit(article) {
+            p.credits.push((None, c));
+        }
+        p
+    }
+
+    /// Strips markup, tokenises and hashes the words of `text`.
     pub fn new(text: &str, params: &Params) -> Self {
         let plain = plain_text(text);
         let tokens = tokenize(&plain.text);
-        let mut sentence_hashes = vec![0u64; tokens.sentences as usize];
-        let mut buf = Vec::new();
+        let words: Vec<u64> = (0..tokens.len())
+            .map(|i| word_hash(tokens.word(i), params.seed))
+            .collect();
+        let mut salient = vec![0u64; words.len().div_ceil(64)];
+        for (i, _) in tokens.salient.iter().enumerate().filter(|(_, &s)| s) {
+            salient[i / 64] |= 1 << (i % 64);
+        }
+        let mut sentence_starts = Vec::new();
+        let mut sentence_hashes = Vec::new();
+        let mut bytes = Vec::new();
         let mut i = 0;
-        while i < tokens.len() {
+        while i < words.len() {
             let s = tokens.sentence[i];
-            buf.clear();
-            while i < tokens.len() && tokens.sentence[i] == s {
-                if !buf.is_empty() {
-                    buf.push(b' ');
-                }
-                buf.extend_from_slice(tokens.word(i).as_bytes());
+            sentence_starts.push(i as u32);
+            bytes.clear();
+            while i < words.len() && tokens.sentence[i] == s {
+                bytes.extend_from_slice(&words[i].to_le_bytes());
                 i += 1;
             }
-            // never 0, which marks an empty sentence
-            sentence_hashes[s as usize] = xxh3_64_with_seed(&buf, params.seed ^ 0x5e47).max(1);
+            sentence_hashes.push(xxh3_64_with_seed(&bytes, params.seed ^ 0x5e47).max(1));
         }
+        // the sentence (index into sentence_starts) holding a byte offset
+        let sentence_at = |offset: usize| -> Option<u32> {
+            let w = tokens.spans.partition_point(|&(start, _)| (start as usize) <= offset);
+            let w = w.checked_sub(1)? as u32;
+            Some(sentence_starts.partition_point(|&st| st <= w) as u32 - 1)
+        };
+        let credits = credit_candidates(&plain.text)
+            .into_iter()
+            .map(|(offset, name)| (sentence_at(offset), name))
+            .collect();
         Prepared {
-            plain,
-            tokens,
+            words,
+            salient,
+            sentence_starts,
             sentence_hashes,
+            credits,
         }
     }
 
-    /// Hashes of the sentences that have words, in order.
-    pub fn sentence_list(&self) -> Vec<u64> {
-        self.sentence_hashes.iter().copied().filter(|&h| h != 0).collect()
+    /// True when word `i` is a name or a number.
+    fn is_salient(&self, i: usize) -> bool {
+        self.salient.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    /// The first credit not found in a masked sentence.
+    pub fn credited(&self, masked: impl Fn(usize) -> bool) -> Option<String> {
+        self.credits
+            .iter()
+            .find(|(s, _)| !s.is_some_and(|s| masked(s as usize)))
+            .map(|(_, name)| name.clone())
     }
 }
 
@@ -72,8 +120,6 @@ pub struct Features {
     pub kept: u32,
     /// All words, boilerplate included.
     pub words: u32,
-    /// Index (in all words) of each kept word.
-    pub kept_index: Vec<u32>,
     /// Bit per kept word: a name or a number.
     pub salient: Vec<u64>,
     /// Hash of all words: equal for texts identical after normalisation.
@@ -88,37 +134,37 @@ pub struct Features {
 
 impl Features {
     /// Fingerprints `prep`, leaving out the sentences `masked` says are
-    /// boilerplate.
+    /// boilerplate (by index into `prep.sentence_starts`).
     pub fn new(
         prep: &Prepared,
         masked: impl Fn(usize) -> bool,
         params: &Params,
         hasher: &MinHasher,
     ) -> Self {
-        let t = &prep.tokens;
-        let mut all_words: Vec<&str> = Vec::with_capacity(t.len());
-        let mut kept_words: Vec<&str> = Vec::with_capacity(t.len());
-        let mut kept_index = Vec::with_capacity(t.len());
-        let mut salient = vec![0u64; t.len().div_ceil(64)];
-        for i in 0..t.len() {
-            let w = t.word(i);
-            all_words.push(w);
-            if !masked(t.sentence[i] as usize) {
-                let k = kept_words.len();
-                if t.salient[i] {
+        let n = prep.words.len();
+        let mut kept: Vec<u64> = Vec::with_capacity(n);
+        let mut salient = vec![0u64; n.div_ceil(64)];
+        for (s, &start) in prep.sentence_starts.iter().enumerate() {
+            if masked(s) {
+                continue;
+            }
+            let end = prep.sentence_starts.get(s + 1).map_or(n, |&e| e as usize);
+            for i in start as usize..end {
+                let k = kept.len();
+                if prep.is_salient(i) {
                     salient[k / 64] |= 1 << (k % 64);
                 }
-                kept_words.push(w);
-                kept_index.push(i as u32);
+                kept.push(prep.words[i]);
             }
         }
-        salient.truncate(kept_words.len().div_ceil(64));
-        let content_hash = if all_words.is_empty() {
+        salient.truncate(kept.len().div_ceil(64));
+        let content_hash = if n == 0 {
             0
         } else {
-            xxh3_64_with_seed(all_words.join(" ").as_bytes(), params.seed)
+            let bytes: Vec<u8> = prep.words.iter().flat_map(|w| w.to_le_bytes()).collect();
+            xxh3_64_with_seed(&bytes, params.seed)
         };
-        let (hashes, starts) = shingles(&kept_words, params.shingle_size, params.seed);
+        let (hashes, starts) = shingles(&kept, params.shingle_size, params.seed);
         let signature = hasher.signature(&hashes);
         let band_keys = signature
             .as_ref()
@@ -136,9 +182,8 @@ impl Features {
         Features {
             shingles,
             positions,
-            kept: kept_words.len() as u32,
-            words: all_words.len() as u32,
-            kept_index,
+            kept: kept.len() as u32,
+            words: n as u32,
             salient,
             content_hash,
             signature,
@@ -164,11 +209,15 @@ impl Features {
 mod tests {
     use super::*;
 
+    fn prep(text: &str, p: &Params) -> Prepared {
+        Prepared::new(text, p)
+    }
+
     #[test]
     fn masking_removes_shingles() {
         let p = Params::default();
         let h = MinHasher::new(&p);
-        let prep = Prepared::new("One two three four five six.\nFooter line here for all pages.", &p);
+        let prep = prep("One two three four five six.\nFooter line here for all pages.", &p);
         let full = Features::new(&prep, |_| false, &p, &h);
         let masked = Features::new(&prep, |s| s == 1, &p, &h);
         assert!(masked.shingles.len() < full.shingles.len());
@@ -180,9 +229,17 @@ mod tests {
     fn salient_bits_follow_kept_words() {
         let p = Params::default();
         let h = MinHasher::new(&p);
-        let prep = Prepared::new("Footer.\nWe met Abedi in 2025 today.", &p);
+        let prep = prep("Footer.\nWe met Abedi in 2025 today.", &p);
         let f = Features::new(&prep, |s| s == 0, &p, &h);
         let sal: Vec<_> = (0..f.kept as usize).filter(|&i| f.is_salient(i)).collect();
         assert_eq!(sal, [2, 4]);
+    }
+
+    #[test]
+    fn credits_in_masked_sentences_are_ignored() {
+        let p = Params::default();
+        let prep = prep("Story text here.\nSource: Reuters\n", &p);
+        assert_eq!(prep.credited(|_| false).as_deref(), Some("Reuters"));
+        assert_eq!(prep.credited(|s| s == 1), None);
     }
 }
