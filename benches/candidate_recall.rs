@@ -15,7 +15,10 @@ use reprint::ingest::{Input, Reader};
 use reprint::{Engine, Params};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let Some(path) = args.first() else {
         eprintln!("usage: cargo bench --bench candidate_recall -- CORPUS.jsonl [MAX_ARTICLES]");
         return;
@@ -29,7 +32,10 @@ fn main() {
     let cands = candidates(&fp.features, &CandidateConfig::default());
     let lsh_only = candidates(
         &fp.features,
-        &CandidateConfig { anchor_min_shared: u32::MAX, ..CandidateConfig::default() },
+        &CandidateConfig {
+            anchor_min_shared: u32::MAX,
+            ..CandidateConfig::default()
+        },
     );
     let proposed: HashSet<(u32, u32)> = cands.pairs.iter().copied().collect();
     let by_lsh: HashSet<(u32, u32)> = lsh_only.pairs.iter().copied().collect();
@@ -75,5 +81,9 @@ fn main() {
         f += found;
         l += lsh;
     }
-    println!("| all | {t} | {f} | {:.4} | {l} | {:.4} |", f as f64 / t as f64, l as f64 / t as f64);
+    println!(
+        "| all | {t} | {f} | {:.4} | {l} | {:.4} |",
+        f as f64 / t as f64,
+        l as f64 / t as f64
+    );
 }

@@ -8,10 +8,19 @@ fn main() {
     let corpus = Reader::default().read(&[Input::parse(&args[1])]);
     let engine = Engine::default();
     let fp = engine.fingerprint(&corpus.articles);
-    let find = |id: &str| corpus.articles.iter().position(|a| a.id == id).expect("id in corpus");
+    let find = |id: &str| {
+        corpus
+            .articles
+            .iter()
+            .position(|a| a.id == id)
+            .expect("id in corpus")
+    };
     for pair in args[2..].chunks(2) {
         let (a, b) = (find(&pair[0]), find(&pair[1]));
         let v = engine.verify(&fp.features[a], &fp.features[b]);
-        println!("{} {} kept {} {} {:?}", pair[0], pair[1], fp.features[a].kept, fp.features[b].kept, v);
+        println!(
+            "{} {} kept {} {} {:?}",
+            pair[0], pair[1], fp.features[a].kept, fp.features[b].kept, v
+        );
     }
 }

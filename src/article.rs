@@ -68,10 +68,18 @@ impl Article {
     /// The key that groups articles of one outlet, used to learn that
     /// outlet's boilerplate: the `source` field, else the URL's host.
     pub fn outlet_key(&self) -> Option<String> {
-        if let Some(s) = self.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(s) = self
+            .source
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             return Some(s.to_lowercase());
         }
-        self.url.as_deref().and_then(url_host).map(|h| h.to_string())
+        self.url
+            .as_deref()
+            .and_then(url_host)
+            .map(|h| h.to_string())
     }
 }
 
@@ -96,12 +104,21 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp());
     }
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+    ] {
         if let Ok(t) = DateTime::parse_from_str(s, fmt) {
             return Some(t.timestamp());
         }
     }
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
             return Some(t.and_utc().timestamp());
         }
@@ -133,7 +150,10 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert_eq!(url_host("https://www.example.com/a/b?x"), Some("example.com"));
+        assert_eq!(
+            url_host("https://www.example.com/a/b?x"),
+            Some("example.com")
+        );
         assert_eq!(url_host("http://news.site:8080"), Some("news.site"));
         assert_eq!(url_host("ftp://x"), None);
     }

@@ -74,7 +74,11 @@ pub fn credited_source(
 /// breadcrumb ends in a section ("Markets & Regulation") instead.
 fn breadcrumb_source(plain: &str) -> Option<String> {
     let line = plain.lines().map(str::trim).find(|l| !l.is_empty())?;
-    let rest = plain.trim_start().get(line.len()..).unwrap_or("").to_lowercase();
+    let rest = plain
+        .trim_start()
+        .get(line.len()..)
+        .unwrap_or("")
+        .to_lowercase();
     for sep in [" / ", " › ", " » ", " > "] {
         let parts: Vec<&str> = line
             .split(sep.trim())
@@ -96,12 +100,15 @@ fn looks_like_name(s: &str) -> bool {
     let words = s.split_whitespace().count();
     let first = s.chars().next();
     (1..=6).contains(&words)
-        && (s.contains('.') || first.is_some_and(|c| c.is_uppercase() || c.is_numeric() || !c.is_lowercase()))
+        && (s.contains('.')
+            || first.is_some_and(|c| c.is_uppercase() || c.is_numeric() || !c.is_lowercase()))
 }
 
 fn clean_name(s: &str) -> String {
     s.trim()
-        .trim_matches(|c: char| c == '*' || c == '_' || c == '"' || c == '\'' || c == '.' || c.is_whitespace())
+        .trim_matches(|c: char| {
+            c == '*' || c == '_' || c == '"' || c == '\'' || c == '.' || c.is_whitespace()
+        })
         .trim_start_matches("the ")
         .to_string()
 }
@@ -145,7 +152,11 @@ mod tests {
             source: None,
             url: None,
             canonical: None,
-            location: Location { file: "f".into(), line: 0, record: None },
+            location: Location {
+                file: "f".into(),
+                line: 0,
+                record: None,
+            },
         }
     }
 
@@ -153,21 +164,49 @@ mod tests {
     fn credit_lines() {
         let a = art();
         let no = |_| false;
-        assert_eq!(credited_source(&a, "Body.\nSource: Reuters\n", no).as_deref(), Some("Reuters"));
-        assert_eq!(credited_source(&a, "Body.\nИсточник: ТАСС", no).as_deref(), Some("ТАСС"));
         assert_eq!(
-            credited_source(&a, "This article originally appeared on The Conversation.", no).as_deref(),
+            credited_source(&a, "Body.\nSource: Reuters\n", no).as_deref(),
+            Some("Reuters")
+        );
+        assert_eq!(
+            credited_source(&a, "Body.\nИсточник: ТАСС", no).as_deref(),
+            Some("ТАСС")
+        );
+        assert_eq!(
+            credited_source(
+                &a,
+                "This article originally appeared on The Conversation.",
+                no
+            )
+            .as_deref(),
             Some("The Conversation")
         );
         assert_eq!(
-            credited_source(&a, "BTCC / BTCC Square / Cryptopolitan /\nTitle, as reported by Cryptopolitan.", no)
-                .as_deref(),
+            credited_source(
+                &a,
+                "BTCC / BTCC Square / Cryptopolitan /\nTitle, as reported by Cryptopolitan.",
+                no
+            )
+            .as_deref(),
             Some("Cryptopolitan")
         );
-        assert_eq!(credited_source(&a, "Site / News / Markets /\nTitle, and text.", no), None);
+        assert_eq!(
+            credited_source(&a, "Site / News / Markets /\nTitle, and text.", no),
+            None
+        );
         assert_eq!(credited_source(&a, "Nothing here.\nAt all.", no), None);
-        assert_eq!(credited_source(&a, "Articles reposted from third-party sources and more.", no), None);
-        assert_eq!(credited_source(&a, "Body.\nSource: Reuters\n", |_| true), None);
+        assert_eq!(
+            credited_source(
+                &a,
+                "Articles reposted from third-party sources and more.",
+                no
+            ),
+            None
+        );
+        assert_eq!(
+            credited_source(&a, "Body.\nSource: Reuters\n", |_| true),
+            None
+        );
     }
 
     #[test]
@@ -175,7 +214,10 @@ mod tests {
         let mut a = art();
         a.url = Some("https://wpnews.pro/news/x".into());
         a.canonical = Some("https://cryptobriefing.com/y".into());
-        assert_eq!(credited_source(&a, "text", |_| false).as_deref(), Some("cryptobriefing.com"));
+        assert_eq!(
+            credited_source(&a, "text", |_| false).as_deref(),
+            Some("cryptobriefing.com")
+        );
     }
 
     #[test]

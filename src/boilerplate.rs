@@ -19,7 +19,10 @@
 //!   shared legal line sits next to different text in each outlet.
 //!
 //! A masked sentence contributes no shingle, no anchor and no signature
-//! value; it is still shown in passages and counted as an addition.
+//! value; it is still shown in passages and counted as an addition. An
+//! article whose every sentence would be masked is not masked at all: it is
+//! a brief syndicated word for word, or an outlet's repeated copy of one
+//! story, and its words are all the evidence there is.
 
 use std::collections::{HashMap, HashSet};
 
@@ -104,7 +107,8 @@ impl Boilerplate {
             .into_iter()
             .filter(|&((o, _), n)| {
                 let total = outlet_docs.get(&o).copied().unwrap_or(1);
-                n >= rules.outlet_min_docs && f64::from(n) >= rules.outlet_min_share * f64::from(total)
+                n >= rules.outlet_min_docs
+                    && f64::from(n) >= rules.outlet_min_share * f64::from(total)
             })
             .map(|(key, _)| key)
             .collect();
@@ -123,8 +127,10 @@ impl Boilerplate {
                     sp.outlets.insert(outlet);
                     // the start or end of an article is a neighbour of its own
                     let edge = EDGE ^ i as u64;
-                    sp.prev.insert(if j > 0 { d.sentences[j - 1] } else { edge });
-                    sp.next.insert(d.sentences.get(j + 1).copied().unwrap_or(edge));
+                    sp.prev
+                        .insert(if j > 0 { d.sentences[j - 1] } else { edge });
+                    sp.next
+                        .insert(d.sentences.get(j + 1).copied().unwrap_or(edge));
                 }
             }
         }
@@ -167,7 +173,10 @@ mod tests {
         let docs: Vec<Vec<u64>> = (0..4).map(|i| vec![100 + i, 200 + i, 999]).collect();
         let input: Vec<_> = docs
             .iter()
-            .map(|s| DocSentences { outlet: Some(1), sentences: s })
+            .map(|s| DocSentences {
+                outlet: Some(1),
+                sentences: s,
+            })
             .collect();
         let b = Boilerplate::learn(&input, &BoilerplateRules::default());
         assert!(b.is_boilerplate(Some(1), 999));
@@ -182,7 +191,10 @@ mod tests {
         let input: Vec<_> = docs
             .iter()
             .enumerate()
-            .map(|(o, s)| DocSentences { outlet: Some(o as u32), sentences: s })
+            .map(|(o, s)| DocSentences {
+                outlet: Some(o as u32),
+                sentences: s,
+            })
             .collect();
         let b = Boilerplate::learn(&input, &BoilerplateRules::default());
         for s in [1, 2, 3, 4] {
@@ -197,7 +209,10 @@ mod tests {
         let input: Vec<_> = docs
             .iter()
             .enumerate()
-            .map(|(o, s)| DocSentences { outlet: Some(o as u32), sentences: s })
+            .map(|(o, s)| DocSentences {
+                outlet: Some(o as u32),
+                sentences: s,
+            })
             .collect();
         let b = Boilerplate::learn(&input, &BoilerplateRules::default());
         assert!(b.is_boilerplate(None, 777));

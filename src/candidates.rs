@@ -93,8 +93,16 @@ impl Postings {
 
 /// Partners of `doc` in one posting list. In a list over the cap, every
 /// member meets only the first `star` members (which meet each other).
-fn partners<'a>(list: &'a [(u64, u32)], doc: u32, cfg: &CandidateConfig) -> impl Iterator<Item = u32> + 'a {
-    let take = if list.len() > cfg.bucket_cap { cfg.star } else { list.len() };
+fn partners<'a>(
+    list: &'a [(u64, u32)],
+    doc: u32,
+    cfg: &CandidateConfig,
+) -> impl Iterator<Item = u32> + 'a {
+    let take = if list.len() > cfg.bucket_cap {
+        cfg.star
+    } else {
+        list.len()
+    };
     list[..take].iter().map(|e| e.1).filter(move |&d| d != doc)
 }
 
@@ -114,9 +122,11 @@ pub fn candidates(features: &[Features], cfg: &CandidateConfig) -> Candidates {
             .enumerate()
             .map(move |(j, &k)| (band_key(j, k), d as u32))
     }));
-    let anchors = Postings::build((0..n).into_par_iter().flat_map_iter(|d| {
-        features[d].anchors.iter().map(move |&h| (h, d as u32))
-    }));
+    let anchors = Postings::build(
+        (0..n)
+            .into_par_iter()
+            .flat_map_iter(|d| features[d].anchors.iter().map(move |&h| (h, d as u32))),
+    );
     let mut pairs: Vec<(u32, u32, u8)> = (0..n)
         .into_par_iter()
         .flat_map_iter(|d| {
@@ -137,8 +147,15 @@ pub fn candidates(features: &[Features], cfg: &CandidateConfig) -> Candidates {
                 let fewest = f.anchors.len().min(features[e as usize].anchors.len()) as u32;
                 cfg.anchor_min_shared.min(fewest.max(1))
             };
-            found.extend(counts.into_iter().filter(|&(e, c)| c >= need(e)).map(|(e, _)| (e, ANCHORS)));
-            found.into_iter().map(move |(e, ch)| (d.min(e), d.max(e), ch))
+            found.extend(
+                counts
+                    .into_iter()
+                    .filter(|&(e, c)| c >= need(e))
+                    .map(|(e, _)| (e, ANCHORS)),
+            );
+            found
+                .into_iter()
+                .map(move |(e, ch)| (d.min(e), d.max(e), ch))
         })
         .collect();
     pairs.par_sort_unstable();

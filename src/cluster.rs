@@ -39,7 +39,9 @@ impl Edge {
     fn class(&self) -> Option<Class> {
         match self.verdict.relation? {
             Relation::Identical | Relation::NearIdentical => Some(Class::Mutual),
-            Relation::Reprint | Relation::Edited if self.verdict.max_side() >= 0.5 => Some(Class::Mutual),
+            Relation::Reprint | Relation::Edited if self.verdict.max_side() >= 0.5 => {
+                Some(Class::Mutual)
+            }
             Relation::Reprint | Relation::Edited => Some(Class::OneSided),
             Relation::Partial => Some(Class::Partial),
         }
@@ -168,12 +170,20 @@ pub fn group(
         best_in[e.a as usize] = best_in[e.a as usize].max(v.a_in_b);
         best_in[e.b as usize] = best_in[e.b as usize].max(v.b_in_a);
     }
-    let mut one_sided: Vec<&&Edge> = order.iter().filter(|e| e.class() == Some(Class::OneSided)).collect();
+    let mut one_sided: Vec<&&Edge> = order
+        .iter()
+        .filter(|e| e.class() == Some(Class::OneSided))
+        .collect();
     one_sided.sort_by(|x, y| {
         y.verdict
             .min_side()
             .total_cmp(&x.verdict.min_side())
-            .then(y.verdict.figures.jaccard.total_cmp(&x.verdict.figures.jaccard))
+            .then(
+                y.verdict
+                    .figures
+                    .jaccard
+                    .total_cmp(&x.verdict.figures.jaccard),
+            )
             .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
     for e in one_sided {
@@ -191,7 +201,11 @@ pub fn group(
             (Some(tx), Some(ts)) if tx < ts
         );
         let x_established = uf.size[rx as usize] > 1;
-        let rep = if x_earlier || x_established { rep_x } else { rep_s };
+        let rep = if x_earlier || x_established {
+            rep_x
+        } else {
+            rep_s
+        };
         uf.union(rs, rx, rep);
     }
     let mut joined = vec![Joined::Copy; n];
@@ -283,7 +297,9 @@ mod tests {
             edge(0, 2, Relation::Reprint, 1.0, 0.3),
             edge(1, 2, Relation::Reprint, 1.0, 0.3),
         ];
-        let g = group(3, &edges, &[Some(10), Some(10), Some(5)], |a, b| a == 2 || b == 2);
+        let g = group(3, &edges, &[Some(10), Some(10), Some(5)], |a, b| {
+            a == 2 || b == 2
+        });
         assert_eq!(g.groups, vec![vec![0, 1, 2]]);
     }
 

@@ -82,7 +82,12 @@ impl Engine {
             .into_par_iter()
             .zip(outlet_ids)
             .map(|(p, outlet)| {
-                let masked = |s: usize| boiler.is_boilerplate(outlet, p.sentence_hashes[s]);
+                // an article that would be all boilerplate is compared on
+                // all its words: it is a brief syndicated as is, or one
+                // outlet's repeated copy of a story, not a page of chrome
+                let all = (0..p.sentence_hashes.len())
+                    .all(|s| boiler.is_boilerplate(outlet, p.sentence_hashes[s]));
+                let masked = |s: usize| !all && boiler.is_boilerplate(outlet, p.sentence_hashes[s]);
                 let f = Features::new(&p, masked, &self.params, &hasher);
                 (f, p.credited(masked))
             })
@@ -134,12 +139,17 @@ impl Engine {
             })
             .collect();
         let template_pairs = verified.iter().filter(|e| e.verdict.template).count();
-        let edges: Vec<Edge> = verified.into_iter().filter(|e| e.verdict.relation.is_some()).collect();
+        let edges: Vec<Edge> = verified
+            .into_iter()
+            .filter(|e| e.verdict.relation.is_some())
+            .collect();
         lap("verify", &mut timings);
 
         let published: Vec<Option<i64>> = articles.iter().map(|a| a.published_ts).collect();
         let grouping = group(n, &edges, &published, |x, y| {
-            self.verify(&features[x as usize], &features[y as usize]).relation.is_some()
+            self.verify(&features[x as usize], &features[y as usize])
+                .relation
+                .is_some()
         });
         lap("group", &mut timings);
 
@@ -158,7 +168,9 @@ impl Engine {
                         features: &features[d as usize],
                     })
                     .collect();
-                provenance(&infos, |x, y| self.verify(&features[x as usize], &features[y as usize]))
+                provenance(&infos, |x, y| {
+                    self.verify(&features[x as usize], &features[y as usize])
+                })
             })
             .collect();
         lap("provenance", &mut timings);

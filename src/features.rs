@@ -77,7 +77,9 @@ impl Prepared {
         }
         // the sentence (index into sentence_starts) holding a byte offset
         let sentence_at = |offset: usize| -> Option<u32> {
-            let w = tokens.spans.partition_point(|&(start, _)| (start as usize) <= offset);
+            let w = tokens
+                .spans
+                .partition_point(|&(start, _)| (start as usize) <= offset);
             let w = w.checked_sub(1)? as u32;
             Some(sentence_starts.partition_point(|&st| st <= w) as u32 - 1)
         };
@@ -96,7 +98,9 @@ impl Prepared {
 
     /// True when word `i` is a name or a number.
     fn is_salient(&self, i: usize) -> bool {
-        self.salient.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+        self.salient
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
     /// The first credit not found in a masked sentence.
@@ -194,7 +198,9 @@ impl Features {
 
     /// True when kept word `i` is a name or a number.
     pub fn is_salient(&self, i: usize) -> bool {
-        self.salient.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+        self.salient
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
     /// Frees what only candidate generation needs.
@@ -217,7 +223,10 @@ mod tests {
     fn masking_removes_shingles() {
         let p = Params::default();
         let h = MinHasher::new(&p);
-        let prep = prep("One two three four five six.\nFooter line here for all pages.", &p);
+        let prep = prep(
+            "One two three four five six.\nFooter line here for all pages.",
+            &p,
+        );
         let full = Features::new(&prep, |_| false, &p, &h);
         let masked = Features::new(&prep, |s| s == 1, &p, &h);
         assert!(masked.shingles.len() < full.shingles.len());

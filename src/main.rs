@@ -13,13 +13,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            let mut msg = format!("reprint: error: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                msg.push_str(&format!(": {s}"));
-                source = s.source();
-            }
-            eprintln!("{msg}");
+            // the library's messages already carry their cause
+            eprintln!("reprint: error: {e}");
             ExitCode::from(2)
         }
     }

@@ -81,7 +81,9 @@ mod tests {
     use super::*;
 
     fn set(range: std::ops::Range<u64>) -> Vec<u64> {
-        range.map(|i| xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes())).collect()
+        range
+            .map(|i| xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes()))
+            .collect()
     }
 
     #[test]
@@ -90,7 +92,11 @@ mod tests {
         // |A∩B| = 500, |A∪B| = 1500: J = 1/3
         let a = h.signature(&set(0..1000)).unwrap();
         let b = h.signature(&set(500..1500)).unwrap();
-        assert!((a.jaccard(&b) - 1.0 / 3.0).abs() < 0.12, "{}", a.jaccard(&b));
+        assert!(
+            (a.jaccard(&b) - 1.0 / 3.0).abs() < 0.12,
+            "{}",
+            a.jaccard(&b)
+        );
     }
 
     #[test]

@@ -57,9 +57,10 @@ pub fn plain_text(text: &str) -> Plain {
                 push_piece(&mut out, &t, range.start, exact);
             }
             Event::SoftBreak | Event::HardBreak => out.text.push('\n'),
-            Event::InlineHtml(_) | Event::Html(_) | Event::InlineMath(_) | Event::DisplayMath(_) => {
-                out.text.push(' ')
-            }
+            Event::InlineHtml(_)
+            | Event::Html(_)
+            | Event::InlineMath(_)
+            | Event::DisplayMath(_) => out.text.push(' '),
             Event::Start(Tag::Item) => out.text.push('\n'),
             Event::End(
                 TagEnd::Paragraph
@@ -101,7 +102,11 @@ mod tests {
     fn markdown_and_entities_are_stripped() {
         let p = plain_text("# Title\n\nSome **bold** [link](https://x.org/a) &amp; more&nbsp;text");
         assert!(p.text.contains("Title"));
-        assert!(p.text.contains("Some bold link & more\u{a0}text"), "{:?}", p.text);
+        assert!(
+            p.text.contains("Some bold link & more\u{a0}text"),
+            "{:?}",
+            p.text
+        );
         assert!(!p.text.contains("https"));
         assert!(!p.text.contains('#'));
     }

@@ -72,7 +72,7 @@ impl ParamsBuilder {
         ParamsBuilder {
             shingle_size: 5,
             num_perm: 128,
-            seed: 0x5eed_0f_2e_91_1a7,
+            seed: 0x5eed_0f2e_911a_7000,
             lsh_threshold: 0.5,
             bands: None,
             anchor_window: 12,
@@ -179,7 +179,12 @@ pub fn collision_probability(s: f64, bands: usize, rows: usize) -> f64 {
 /// This is the optimisation datasketch's `MinHashLSH` performs
 /// (`_optimal_param`), integrated here with Simpson's rule so that the choice
 /// is deterministic and has no numerical-library dependency.
-pub fn optimal_bands(threshold: f64, num_perm: usize, fp_weight: f64, fn_weight: f64) -> (usize, usize) {
+pub fn optimal_bands(
+    threshold: f64,
+    num_perm: usize,
+    fp_weight: f64,
+    fn_weight: f64,
+) -> (usize, usize) {
     let mut best = (1, num_perm.max(1));
     let mut best_err = f64::INFINITY;
     for b in 1..=num_perm {

@@ -106,7 +106,10 @@ pub fn provenance(
         };
     }
     let core: Vec<&MemberInfo> = {
-        let c: Vec<_> = members.iter().filter(|m| m.joined == Joined::Copy).collect();
+        let c: Vec<_> = members
+            .iter()
+            .filter(|m| m.joined == Joined::Copy)
+            .collect();
         if c.is_empty() {
             members.iter().collect()
         } else {
@@ -173,7 +176,11 @@ fn credits_another(m: &MemberInfo<'_>) -> bool {
 
 fn choose_original(members: &[MemberInfo<'_>], core: &[&MemberInfo<'_>]) -> (u32, OriginalBy) {
     // a member that credits another outlet says it is not the original
-    let mut pool: Vec<&MemberInfo> = core.iter().copied().filter(|m| !credits_another(m)).collect();
+    let mut pool: Vec<&MemberInfo> = core
+        .iter()
+        .copied()
+        .filter(|m| !credits_another(m))
+        .collect();
     if pool.is_empty() {
         pool = core.to_vec();
     }
@@ -190,9 +197,9 @@ fn choose_original(members: &[MemberInfo<'_>], core: &[&MemberInfo<'_>]) -> (u32
         .copied()
         .filter(|cand| {
             cand.outlet.is_some_and(|outlet| {
-                members
-                    .iter()
-                    .any(|m| m.doc != cand.doc && m.credited.is_some_and(|c| names_match(c, outlet)))
+                members.iter().any(|m| {
+                    m.doc != cand.doc && m.credited.is_some_and(|c| names_match(c, outlet))
+                })
             })
         })
         .collect();
@@ -211,7 +218,12 @@ fn choose_original(members: &[MemberInfo<'_>], core: &[&MemberInfo<'_>]) -> (u32
         }
     }
     let score = |m: &MemberInfo| {
-        let shared = m.features.shingles.iter().filter(|s| carriers[s] > 1).count() as i64;
+        let shared = m
+            .features
+            .shingles
+            .iter()
+            .filter(|s| carriers[s] > 1)
+            .count() as i64;
         shared - (m.features.shingles.len() as i64 - shared)
     };
     let best = pool

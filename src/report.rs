@@ -181,7 +181,14 @@ impl Report {
     pub fn write_csv(&self, w: impl Write) -> io::Result<()> {
         let mut out = csv::Writer::from_writer(w);
         out.write_record([
-            "id", "group", "original_id", "is_original", "relation", "parent", "jaccard", "containment",
+            "id",
+            "group",
+            "original_id",
+            "is_original",
+            "relation",
+            "parent",
+            "jaccard",
+            "containment",
             "contained_by",
         ])?;
         let num = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
@@ -231,12 +238,22 @@ impl Report {
                     m.relation.map_or("-", Relation::as_str).to_string()
                 };
                 let figures = match (m.jaccard, m.containment, m.contained_by) {
-                    (Some(j), Some(c), Some(cb)) => format!("J {j:.2}  in parent {c:.2}  parent in it {cb:.2}"),
+                    (Some(j), Some(c), Some(cb)) => {
+                        format!("J {j:.2}  in parent {c:.2}  parent in it {cb:.2}")
+                    }
                     _ => String::new(),
                 };
                 let when = m.published_at.as_deref().unwrap_or("");
-                let parent = m.parent.as_deref().map(|p| format!("<- {p}")).unwrap_or_default();
-                writeln!(w, "  {rel:<15} {}  {dim}{when}  {figures}  {parent}{reset}", m.id)?;
+                let parent = m
+                    .parent
+                    .as_deref()
+                    .map(|p| format!("<- {p}"))
+                    .unwrap_or_default();
+                writeln!(
+                    w,
+                    "  {rel:<15} {}  {dim}{when}  {figures}  {parent}{reset}",
+                    m.id
+                )?;
             }
             writeln!(w)?;
         }
@@ -261,4 +278,3 @@ fn by_name(by: OriginalBy) -> &'static str {
         OriginalBy::CreditedOutside => "credited source",
     }
 }
-

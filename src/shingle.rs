@@ -54,7 +54,10 @@ mod tests {
 
     #[test]
     fn the_hash_is_of_the_word_hashes() {
-        let w: Vec<u64> = ["big", "news", "today", "in", "town"].iter().map(|w| word_hash(w, 7)).collect();
+        let w: Vec<u64> = ["big", "news", "today", "in", "town"]
+            .iter()
+            .map(|w| word_hash(w, 7))
+            .collect();
         let bytes: Vec<u8> = w.iter().flat_map(|h| h.to_le_bytes()).collect();
         assert_eq!(shingles(&w, 5, 7).0[0], xxh3_64_with_seed(&bytes, 7));
     }

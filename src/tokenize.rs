@@ -93,10 +93,12 @@ fn normalize_word(w: &str, out: &mut String) {
     }
     for c in w.nfkc() {
         match c {
-            '\u{2018}' | '\u{2019}' | '\u{201b}' | '\u{02bc}' | '\u{2032}' | '\u{ff07}' => out.push('\''),
+            '\u{2018}' | '\u{2019}' | '\u{201b}' | '\u{02bc}' | '\u{2032}' | '\u{ff07}' => {
+                out.push('\'')
+            }
             '\u{064a}' | '\u{0649}' => out.push('\u{06cc}'), // Arabic yeh / alef maksura -> Persian yeh
             '\u{0643}' => out.push('\u{06a9}'),              // Arabic kaf -> keheh
-            '\u{0640}' => {}                                  // tatweel: elongation only
+            '\u{0640}' => {}                                 // tatweel: elongation only
             c => out.extend(c.to_lowercase()),
         }
     }
@@ -113,8 +115,14 @@ mod tests {
 
     #[test]
     fn english_with_curly_quotes_and_case() {
-        assert_eq!(words("Russia’s “BIG” deal—today"), ["russia's", "big", "deal", "today"]);
-        assert_eq!(words("Russia's \"big\" deal - today"), ["russia's", "big", "deal", "today"]);
+        assert_eq!(
+            words("Russia’s “BIG” deal—today"),
+            ["russia's", "big", "deal", "today"]
+        );
+        assert_eq!(
+            words("Russia's \"big\" deal - today"),
+            ["russia's", "big", "deal", "today"]
+        );
     }
 
     #[test]
@@ -124,7 +132,10 @@ mod tests {
 
     #[test]
     fn russian() {
-        assert_eq!(words("Россия и Иран подписали меморандум."), ["россия", "и", "иран", "подписали", "меморандум"]);
+        assert_eq!(
+            words("Россия и Иран подписали меморандум."),
+            ["россия", "и", "иран", "подписали", "меморандум"]
+        );
     }
 
     #[test]
@@ -141,7 +152,10 @@ mod tests {
     #[test]
     fn salient_words_are_names_and_numbers() {
         let t = tokenize("Putin met Abedi in 2025. Then he left.");
-        let sal: Vec<_> = (0..t.len()).filter(|&i| t.salient[i]).map(|i| t.word(i)).collect();
+        let sal: Vec<_> = (0..t.len())
+            .filter(|&i| t.salient[i])
+            .map(|i| t.word(i))
+            .collect();
         assert_eq!(sal, ["abedi", "2025"]);
         assert_eq!(t.sentences, 2);
         assert_eq!(t.sentence, [0, 0, 0, 0, 0, 1, 1, 1]);

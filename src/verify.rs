@@ -204,9 +204,21 @@ pub fn verify(a: &Features, b: &Features, k: usize, t: &Thresholds) -> Verdict {
     }
     let inter = shared.len();
     let union = na + nb - inter;
-    let jaccard = if union == 0 { 0.0 } else { inter as f64 / union as f64 };
-    let a_in_b = if na == 0 { 0.0 } else { inter as f64 / na as f64 };
-    let b_in_a = if nb == 0 { 0.0 } else { inter as f64 / nb as f64 };
+    let jaccard = if union == 0 {
+        0.0
+    } else {
+        inter as f64 / union as f64
+    };
+    let a_in_b = if na == 0 {
+        0.0
+    } else {
+        inter as f64 / na as f64
+    };
+    let b_in_a = if nb == 0 {
+        0.0
+    } else {
+        inter as f64 / nb as f64
+    };
     let layout = Layout::of(&mut shared, small, large, k as u32);
     let figures = Figures {
         jaccard: if identical { 1.0 } else { jaccard },
@@ -267,7 +279,9 @@ impl Layout {
         let Some(&(first_s, first_l)) = shared.first() else {
             return out;
         };
-        let salient = |f: &Features, from: u32, to: u32| (from..to).filter(|&w| f.is_salient(w as usize)).count() as u32;
+        let salient = |f: &Features, from: u32, to: u32| {
+            (from..to).filter(|&w| f.is_salient(w as usize)).count() as u32
+        };
         // a covered stretch of the smaller text is [start, end); `end_l` is
         // where the aligned stretch of the larger text ends
         let (mut start, mut end, mut end_l) = (first_s, first_s + k, first_l + k);
@@ -336,7 +350,12 @@ mod tests {
 
     #[test]
     fn identical_texts() {
-        let v = verify(&feat("Same words here, all of them."), &feat("same WORDS here all of them"), 5, &Thresholds::default());
+        let v = verify(
+            &feat("Same words here, all of them."),
+            &feat("same WORDS here all of them"),
+            5,
+            &Thresholds::default(),
+        );
         assert_eq!(v.relation, Some(Relation::Identical));
     }
 
@@ -365,7 +384,13 @@ mod tests {
         let fill = |names: [&str; 2]| {
             base.iter()
                 .enumerate()
-                .map(|(i, w)| if i % 12 == 6 { names[i / 12 % 2].to_string() } else { w.clone() })
+                .map(|(i, w)| {
+                    if i % 12 == 6 {
+                        names[i / 12 % 2].to_string()
+                    } else {
+                        w.clone()
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(" ")
         };
@@ -378,7 +403,12 @@ mod tests {
 
     #[test]
     fn unrelated_texts() {
-        let v = verify(&feat(&prose(5, 300)), &feat(&prose(6, 300)), 5, &Thresholds::default());
+        let v = verify(
+            &feat(&prose(5, 300)),
+            &feat(&prose(6, 300)),
+            5,
+            &Thresholds::default(),
+        );
         assert_eq!(v.relation, None);
     }
 }

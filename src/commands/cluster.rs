@@ -33,9 +33,11 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
     }
 
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
-    let format = args
-        .format
-        .unwrap_or(if to_terminal { Format::Table } else { Format::Jsonl });
+    let format = args.format.unwrap_or(if to_terminal {
+        Format::Table
+    } else {
+        Format::Jsonl
+    });
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,

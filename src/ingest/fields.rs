@@ -31,9 +31,25 @@ impl Default for FieldNames {
     fn default() -> Self {
         FieldNames {
             id: names(&["id", "slug", "guid", "uuid", "url"]),
-            text: names(&["text", "body", "body_md", "content", "article", "body_text", "markdown"]),
+            text: names(&[
+                "text",
+                "body",
+                "body_md",
+                "content",
+                "article",
+                "body_text",
+                "markdown",
+            ]),
             title: names(&["title", "headline"]),
-            published: names(&["published_at", "date", "published", "pubDate", "pub_date", "datetime", "timestamp"]),
+            published: names(&[
+                "published_at",
+                "date",
+                "published",
+                "pubDate",
+                "pub_date",
+                "datetime",
+                "timestamp",
+            ]),
             source: names(&["source", "publisher", "site", "outlet", "domain"]),
             url: names(&["url", "link", "href"]),
             canonical: names(&["canonical_source", "canonical_url", "canonical"]),
@@ -159,6 +175,8 @@ mod tests {
         let v = json!({"title": "x"});
         let e = FieldNames::default().to_article(&v, loc()).unwrap_err();
         assert!(e.to_string().contains("no text field"));
-        assert!(FieldNames::default().to_article(&json!([1]), loc()).is_err());
+        assert!(FieldNames::default()
+            .to_article(&json!([1]), loc())
+            .is_err());
     }
 }

@@ -164,7 +164,10 @@ impl Reader {
                     let reason = if e.loop_ancestor().is_some() {
                         "symbolic link loop, not followed".to_string()
                     } else {
-                        format!("cannot read: {}", e.io_error().map_or(e.to_string(), |io| io.to_string()))
+                        format!(
+                            "cannot read: {}",
+                            e.io_error().map_or(e.to_string(), |io| io.to_string())
+                        )
                     };
                     corpus.skipped.push(Skipped {
                         location: whole(&shown),
@@ -399,7 +402,11 @@ fn at(name: &str, line: u64) -> Location {
 }
 
 fn bad_json(location: Location, e: &serde_json::Error) -> Skipped {
-    let what = if e.is_eof() { "truncated JSON" } else { "invalid JSON" };
+    let what = if e.is_eof() {
+        "truncated JSON"
+    } else {
+        "invalid JSON"
+    };
     Skipped {
         location,
         reason: format!("{what}: {e}"),
@@ -408,7 +415,9 @@ fn bad_json(location: Location, e: &serde_json::Error) -> Skipped {
 }
 
 fn utf8_error_offset(buf: &[u8]) -> usize {
-    std::str::from_utf8(buf).err().map_or(0, |e| e.valid_up_to())
+    std::str::from_utf8(buf)
+        .err()
+        .map_or(0, |e| e.valid_up_to())
 }
 
 fn looks_binary(buf: &[u8]) -> bool {
@@ -421,7 +430,8 @@ fn text_title(text: &str) -> Option<String> {
     let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
     let line = line.trim_start_matches('#').trim();
     let words = line.split_whitespace().count();
-    let looks_like = (2..=25).contains(&words) && !line.ends_with('.') && line.chars().count() <= 200;
+    let looks_like =
+        (2..=25).contains(&words) && !line.ends_with('.') && line.chars().count() <= 200;
     looks_like.then(|| line.to_string())
 }
 
@@ -431,7 +441,10 @@ mod tests {
 
     #[test]
     fn titles_of_text_files() {
-        assert_eq!(text_title("# Big news today\n\nBody."), Some("Big news today".into()));
+        assert_eq!(
+            text_title("# Big news today\n\nBody."),
+            Some("Big news today".into())
+        );
         assert_eq!(text_title("A long sentence that ends here.\nMore"), None);
         assert_eq!(text_title(""), None);
     }
@@ -452,7 +465,11 @@ mod tests {
     fn sniffs_stdin() {
         let mut corpus = Corpus::default();
         Reader::default().read_sniffed("-", b"[{\"id\":\"a\",\"text\":\"x\"}]", &mut corpus);
-        Reader::default().read_sniffed("-", b"{\"id\":\"b\",\"text\":\"x\"}\n{\"id\":\"c\",\"text\":\"y\"}", &mut corpus);
+        Reader::default().read_sniffed(
+            "-",
+            b"{\"id\":\"b\",\"text\":\"x\"}\n{\"id\":\"c\",\"text\":\"y\"}",
+            &mut corpus,
+        );
         Reader::default().read_sniffed("-", b"Plain text here", &mut corpus);
         let ids: Vec<_> = corpus.articles.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c", "-"]);

@@ -1,0 +1,14 @@
+//! End-to-end tests of the `reprint` binary: every test runs the real
+//! executable on real files and checks what a user would see (parsed
+//! output, exit codes, `file:line: reason` messages on stderr).
+//!
+//! One test binary (`cargo test --test cli`) so the tool is linked once;
+//! one module per area.
+
+mod cluster;
+mod corpus;
+mod determinism;
+mod formats;
+mod ingest;
+mod regression;
+mod util;
