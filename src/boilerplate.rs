@@ -11,12 +11,13 @@
 //!   repeat their header and footer on every article. The outlet is the
 //!   `source` field, else the URL's host.
 //! * **Across outlets.** A sentence in at least `global_min_docs` articles
-//!   of at least `global_min_outlets` outlets is boilerplate when its
-//!   neighbouring sentences vary: it has at least `global_min_variety`
-//!   distinct previous and distinct next sentences per outlet carrying it.
-//!   A widely syndicated story repeats its sentences *with the same
-//!   neighbours* everywhere, so it is never masked; a stock phrase or a
-//!   shared legal line sits next to different text in each outlet.
+//!   of at least `global_min_outlets` outlets is boilerplate when it does
+//!   not travel with its neighbours: no neighbouring sentence sits next to
+//!   it in more than `global_max_cohesion` of its articles. A widely
+//!   syndicated story repeats its sentences *with the same neighbours*
+//!   everywhere (even its first and last sentences keep one neighbour), so
+//!   it is never masked; a stock phrase or a shared legal line sits next to
+//!   different text in each outlet.
 //!
 //! A masked sentence contributes no shingle, no anchor and no signature
 //! value; it is still shown in passages and counted as an addition. An
@@ -39,9 +40,9 @@ pub struct BoilerplateRules {
     pub global_min_docs: u32,
     /// Across outlets: minimum distinct outlets carrying it.
     pub global_min_outlets: u32,
-    /// Across outlets: minimum distinct neighbours (before, and after) per
-    /// carrying outlet.
-    pub global_min_variety: f64,
+    /// Across outlets: the largest share of a sentence's articles in which
+    /// one same sentence neighbours it, for it to be stock text.
+    pub global_max_cohesion: f64,
 }
 
 impl Default for BoilerplateRules {
@@ -51,7 +52,7 @@ impl Default for BoilerplateRules {
             outlet_min_share: 0.05,
             global_min_docs: 4,
             global_min_outlets: 3,
-            global_min_variety: 0.5,
+            global_max_cohesion: 0.5,
         }
     }
 }
@@ -72,14 +73,11 @@ pub struct Boilerplate {
     global: HashSet<u64>,
 }
 
-const EDGE: u64 = 0xed6e_ed6e_0000_0000;
-
 #[derive(Default)]
 struct Spread {
     docs: u32,
     outlets: HashSet<u64>,
-    prev: HashSet<u64>,
-    next: HashSet<u64>,
+    neighbours: HashMap<u64, u32>,
 }
 
 impl Boilerplate {
@@ -121,26 +119,28 @@ impl Boilerplate {
         for (i, d) in docs.iter().enumerate() {
             // an article without a known outlet counts as an outlet of its own
             let outlet = d.outlet.map_or(u64::MAX - i as u64, u64::from);
+            seen.clear();
             for (j, &s) in d.sentences.iter().enumerate() {
+                if !seen.insert(s) {
+                    continue;
+                }
                 if let Some(sp) = spread.get_mut(&s) {
                     sp.docs += 1;
                     sp.outlets.insert(outlet);
-                    // the start or end of an article is a neighbour of its own
-                    let edge = EDGE ^ i as u64;
-                    sp.prev
-                        .insert(if j > 0 { d.sentences[j - 1] } else { edge });
-                    sp.next
-                        .insert(d.sentences.get(j + 1).copied().unwrap_or(edge));
+                    let prev = j.checked_sub(1).map(|p| d.sentences[p]);
+                    let next = d.sentences.get(j + 1).copied();
+                    for n in [prev, next].into_iter().flatten().filter(|&n| n != s) {
+                        *sp.neighbours.entry(n).or_default() += 1;
+                    }
                 }
             }
         }
         let global = spread
             .into_iter()
             .filter(|(_, sp)| {
-                let outlets = sp.outlets.len() as f64;
+                let cohesion = sp.neighbours.values().copied().max().unwrap_or(0);
                 sp.outlets.len() as u32 >= rules.global_min_outlets
-                    && sp.prev.len() as f64 >= rules.global_min_variety * outlets
-                    && sp.next.len() as f64 >= rules.global_min_variety * outlets
+                    && f64::from(cohesion) <= rules.global_max_cohesion * f64::from(sp.docs)
             })
             .map(|(s, _)| s)
             .collect();

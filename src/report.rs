@@ -234,6 +234,10 @@ impl Report {
             for m in &g.members {
                 let rel = if m.is_original {
                     "original".to_string()
+                } else if m.parent.is_none() {
+                    // the original is outside the corpus: the member the
+                    // others are placed under
+                    "root".to_string()
                 } else {
                     m.relation.map_or("-", Relation::as_str).to_string()
                 };
