@@ -92,14 +92,18 @@ struct UnionFind {
     parent: Vec<u32>,
     size: Vec<u32>,
     rep: Vec<u32>,
+    /// Earliest publication time in each group (at its root).
+    earliest: Vec<Option<i64>>,
 }
 
 impl UnionFind {
-    fn new(n: usize) -> Self {
+    fn new(published: &[Option<i64>]) -> Self {
+        let n = published.len();
         UnionFind {
             parent: (0..n as u32).collect(),
             size: vec![1; n],
             rep: (0..n as u32).collect(),
+            earliest: published.to_vec(),
         }
     }
 
@@ -127,6 +131,11 @@ impl UnionFind {
         self.parent[small as usize] = big;
         self.size[big as usize] += self.size[small as usize];
         self.rep[big as usize] = rep;
+        let (a, b) = (self.earliest[big as usize], self.earliest[small as usize]);
+        self.earliest[big as usize] = match (a, b) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        };
     }
 }
 
@@ -146,7 +155,7 @@ pub fn group(
             .total_cmp(&x.verdict.score())
             .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
-    let mut uf = UnionFind::new(n);
+    let mut uf = UnionFind::new(published);
     // two groups merge only when their representatives are copies too
     let mut compatible = |uf: &UnionFind, ra: u32, rb: u32, a: u32, b: u32| {
         let (rep_a, rep_b) = (uf.rep[ra as usize], uf.rep[rb as usize]);
@@ -196,8 +205,11 @@ pub fn group(
             continue;
         }
         let (rep_s, rep_x) = (uf.rep[rs as usize], uf.rep[rx as usize]);
+        // the container is the source only if it predates everything in
+        // the contained group (a roundup can predate a late copy of a story
+        // it quotes, never the story itself)
         let x_earlier = matches!(
-            (published[x as usize], published[s as usize]),
+            (published[x as usize], uf.earliest[rs as usize]),
             (Some(tx), Some(ts)) if tx < ts
         );
         let x_established = uf.size[rx as usize] > 1;

@@ -107,12 +107,23 @@ impl Engine {
 
     /// Clusters a corpus into provenance groups.
     pub fn cluster(&self, corpus: Corpus) -> Report {
+        self.cluster_with_progress(corpus, |_, _| {})
+    }
+
+    /// Like [`Engine::cluster`], telling `progress` each stage as it starts,
+    /// with the number of items it works on.
+    pub fn cluster_with_progress(
+        &self,
+        corpus: Corpus,
+        mut progress: impl FnMut(&str, usize),
+    ) -> Report {
         let mut timings = Vec::new();
         let mut clock = Instant::now();
         let mut lap = |name: &str, timings: &mut Vec<(String, u64)>| {
             timings.push((name.to_string(), clock.elapsed().as_millis() as u64));
             clock = Instant::now();
         };
+        progress("fingerprint", corpus.articles.len());
         let mut articles = corpus.articles;
         let n = articles.len();
         let mut fp = self.fingerprint(&articles);
@@ -121,12 +132,14 @@ impl Engine {
             a.text = String::new();
         }
         lap("fingerprint", &mut timings);
+        progress("candidates", n);
 
         let cands = candidates(&fp.features, &self.candidates);
         for f in &mut fp.features {
             f.drop_candidate_keys();
         }
         lap("candidates", &mut timings);
+        progress("verify", cands.pairs.len());
 
         let features = &fp.features;
         let verified: Vec<Edge> = cands
@@ -144,6 +157,7 @@ impl Engine {
             .filter(|e| e.verdict.relation.is_some())
             .collect();
         lap("verify", &mut timings);
+        progress("group", edges.len());
 
         let published: Vec<Option<i64>> = articles.iter().map(|a| a.published_ts).collect();
         let grouping = group(n, &edges, &published, |x, y| {

@@ -18,9 +18,22 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
     };
     let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
     let reader = Reader::new(args.fields.to_fields());
+    // stage by stage on a terminal, nothing in a pipe
+    let show = !args.quiet && io::stderr().is_terminal();
     let report = crate::commands::with_threads(args.threads, || {
+        if show {
+            eprint!("\rreprint: reading...\x1b[K");
+        }
         let corpus = reader.read(&inputs);
-        engine.cluster(corpus)
+        let report = engine.cluster_with_progress(corpus, |stage, n| {
+            if show {
+                eprint!("\rreprint: {stage} ({n})...\x1b[K");
+            }
+        });
+        if show {
+            eprint!("\r\x1b[K");
+        }
+        report
     });
 
     let stderr = io::stderr();

@@ -196,3 +196,53 @@ fn one_outlets_chrome_does_not_hide_a_real_repost() {
         lines.assert_alone(&format!("wrapped-{i}"));
     }
 }
+
+/// A roundup quoting two unrelated stories in full, each story with a copy
+/// of its own: the roundup joins one story's group, and the two stories
+/// stay apart (a plain union of verified pairs would chain them).
+#[test]
+fn a_roundup_does_not_chain_the_stories_it_quotes() {
+    let first = Prose::new(21).paragraphs(5, 60);
+    let second = Prose::new(22).paragraphs(5, 60);
+    let mut roundup = vec!["Here is what you need to know this morning.".to_string()];
+    roundup.extend_from_slice(&first);
+    roundup.push("In other news.".to_string());
+    roundup.extend_from_slice(&second);
+    let dir = TestDir::new("roundup");
+    dir.write_jsonl(
+        "feed.jsonl",
+        &[
+            record("first", "Wire A", "2025-05-01T08:00:00Z", &body(&first)),
+            record(
+                "first-copy",
+                "Paper A",
+                "2025-05-01T10:00:00Z",
+                &body(&first),
+            ),
+            record("second", "Wire B", "2025-05-01T09:00:00Z", &body(&second)),
+            record(
+                "second-copy",
+                "Paper B",
+                "2025-05-01T11:00:00Z",
+                &body(&second),
+            ),
+            record(
+                "roundup",
+                "Briefing",
+                "2025-05-01T12:00:00Z",
+                &body(&roundup),
+            ),
+        ],
+    );
+    for threads in ["1", "2"] {
+        let lines = dir
+            .run(&["cluster", "feed.jsonl", "--format", "jsonl", "-j", threads])
+            .ok()
+            .lines();
+        assert_ne!(lines.group_of("first"), lines.group_of("second"));
+        assert_eq!(lines.group_of("first"), lines.group_of("first-copy"));
+        assert_eq!(lines.group_of("second"), lines.group_of("second-copy"));
+        let joined = lines.group_of("roundup");
+        assert!(joined == lines.group_of("first") || joined == lines.group_of("second"));
+    }
+}
