@@ -63,6 +63,13 @@ pub struct ClusterArgs {
     /// Write the report here instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write a self-contained HTML report for people to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Skip shared passages and additions (faster; figures and groups are
+    /// the same).
+    #[arg(long)]
+    pub no_evidence: bool,
     /// Worker threads (0 = all cores).
     #[arg(short = 'j', long, default_value_t = 0)]
     pub threads: usize,

@@ -6,7 +6,7 @@
 //! and produce vectors indexed by input position; grouping runs serially
 //! over sorted edges, so the output is the same for any thread count.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -14,7 +14,8 @@ use rayon::prelude::*;
 use crate::article::Article;
 use crate::boilerplate::{Boilerplate, BoilerplateRules, DocSentences};
 use crate::candidates::{candidates, CandidateConfig};
-use crate::cluster::{group, Edge, Joined};
+use crate::cluster::{group, Edge};
+use crate::evidence::{evidence, Evidence};
 use crate::features::{Features, Prepared};
 use crate::ingest::Corpus;
 use crate::minhash::MinHasher;
@@ -24,7 +25,7 @@ use crate::report::{round4, ArticleLine, Group, Member, Report, Stats};
 use crate::verify::{verify, Thresholds, Verdict};
 
 /// Everything that configures a run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Engine {
     /// Fingerprint parameters.
     pub params: Params,
@@ -34,6 +35,20 @@ pub struct Engine {
     pub boilerplate: BoilerplateRules,
     /// Candidate generation.
     pub candidates: CandidateConfig,
+    /// Compute shared passages and additions for the report.
+    pub evidence: bool,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine {
+            params: Params::default(),
+            thresholds: Thresholds::default(),
+            boilerplate: BoilerplateRules::default(),
+            candidates: CandidateConfig::default(),
+            evidence: true,
+        }
+    }
 }
 
 /// Fingerprints of a corpus, ready for candidate generation and
@@ -45,8 +60,10 @@ pub struct Fingerprinted {
     pub credited: Vec<Option<String>>,
     /// Outlet of each article.
     pub outlets: Vec<Option<String>>,
-    /// Learned boilerplate sizes (outlet, global).
-    pub boilerplate: (usize, usize),
+    /// Interned outlet of each article.
+    pub outlet_ids: Vec<Option<u32>>,
+    /// The learned boilerplate.
+    pub boilerplate: Boilerplate,
 }
 
 impl Engine {
@@ -78,6 +95,7 @@ impl Engine {
             .collect();
         let boiler = Boilerplate::learn(&docs, &self.boilerplate);
         drop(docs);
+        let kept_ids = outlet_ids.clone();
         let (features, credited): (Vec<Features>, Vec<Option<String>>) = prepared
             .into_par_iter()
             .zip(outlet_ids)
@@ -96,7 +114,8 @@ impl Engine {
             features,
             credited,
             outlets,
-            boilerplate: boiler.len(),
+            outlet_ids: kept_ids,
+            boilerplate: boiler,
         }
     }
 
@@ -127,9 +146,11 @@ impl Engine {
         let mut articles = corpus.articles;
         let n = articles.len();
         let mut fp = self.fingerprint(&articles);
-        // the report needs ids and metadata, not the texts
-        for a in &mut articles {
-            a.text = String::new();
+        if !self.evidence {
+            // the report needs ids and metadata, not the texts
+            for a in &mut articles {
+                a.text = String::new();
+            }
         }
         lap("fingerprint", &mut timings);
         progress("candidates", n);
@@ -189,6 +210,41 @@ impl Engine {
             .collect();
         lap("provenance", &mut timings);
 
+        let evidence_pairs: Vec<(u32, u32)> = provs
+            .iter()
+            .filter(|p| p.placements.len() > 1)
+            .flat_map(|p| {
+                p.placements
+                    .iter()
+                    .filter_map(|pl| pl.parent.map(|q| (pl.doc, q)))
+            })
+            .collect();
+        if self.evidence {
+            progress("evidence", evidence_pairs.len());
+        }
+        let found = if self.evidence {
+            evidence(
+                &evidence_pairs,
+                |d| articles[d as usize].text.as_str(),
+                |d, h| fp.boilerplate.is_boilerplate(fp.outlet_ids[d as usize], h),
+                &self.params,
+            )
+        } else {
+            Vec::new()
+        };
+        let mut evidence_of: HashMap<u32, Evidence> =
+            evidence_pairs.iter().map(|&(m, _)| m).zip(found).collect();
+        let mut texts = BTreeMap::new();
+        if self.evidence {
+            for p in provs.iter().filter(|p| p.placements.len() > 1) {
+                for pl in &p.placements {
+                    let a = &mut articles[pl.doc as usize];
+                    texts.insert(a.id.clone(), std::mem::take(&mut a.text));
+                }
+            }
+        }
+        lap("evidence", &mut timings);
+
         let mut lines: Vec<Option<ArticleLine>> = vec![None; n];
         let mut groups = Vec::new();
         let mut singletons = Vec::new();
@@ -206,6 +262,7 @@ impl Engine {
                 }
                 let is_original = prov.original == Some(p.doc);
                 let parent = p.parent.map(|q| articles[q as usize].id.clone());
+                let ev = evidence_of.remove(&p.doc).unwrap_or_default();
                 lines[p.doc as usize] = Some(ArticleLine {
                     id: a.id.clone(),
                     group: gid.clone(),
@@ -216,6 +273,8 @@ impl Engine {
                     jaccard: round4(fig.map(|f| f.jaccard)),
                     containment: round4(fig.map(|f| f.a_in_b)),
                     contained_by: round4(fig.map(|f| f.b_in_a)),
+                    passages: ev.passages.clone(),
+                    additions: ev.additions.clone(),
                 });
                 members.push(Member {
                     id: a.id.clone(),
@@ -230,6 +289,8 @@ impl Engine {
                     source: a.source.clone(),
                     credited_source: fp.credited[p.doc as usize].clone(),
                     title: a.title.clone(),
+                    passages: ev.passages,
+                    additions: ev.additions,
                 });
             }
             if members.len() == 1 {
@@ -243,6 +304,7 @@ impl Engine {
                 credited_source: prov.credited_outside.clone(),
                 confidence: (confidence * 10_000.0).round() / 10_000.0,
                 members,
+                same_story: Vec::new(),
             });
         }
         lap("report", &mut timings);
@@ -259,11 +321,10 @@ impl Engine {
             anchor_pairs: cands.from_anchors,
             copy_pairs: edges.len(),
             template_pairs,
-            boilerplate_outlet_sentences: fp.boilerplate.0,
-            boilerplate_global_sentences: fp.boilerplate.1,
+            boilerplate_outlet_sentences: fp.boilerplate.len().0,
+            boilerplate_global_sentences: fp.boilerplate.len().1,
             timings_ms: timings,
         };
-        let _ = Joined::Copy;
         Report {
             params: self.params.clone(),
             thresholds: self.thresholds.clone(),
@@ -275,6 +336,8 @@ impl Engine {
             skipped: corpus.skipped,
             warnings: corpus.warnings,
             lines: lines.into_iter().flatten().collect(),
+            same_story: Vec::new(),
+            texts,
         }
     }
 }

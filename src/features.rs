@@ -7,15 +7,16 @@
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+use crate::align::Aligned;
 use crate::anchor::anchors;
 use crate::article::Article;
 use crate::attribution::{canonical_credit, credit_candidates};
 use crate::lsh::band_keys;
 use crate::minhash::{MinHasher, Signature};
-use crate::normalize::plain_text;
+use crate::normalize::{plain_text, Plain};
 use crate::params::Params;
 use crate::shingle::{shingles, word_hash};
-use crate::tokenize::tokenize;
+use crate::tokenize::{tokenize, Tokens};
 
 /// An article's words, before boilerplate is known: compact, so that a
 /// whole corpus of them fits in memory between the two passes.
@@ -52,6 +53,43 @@ impl Prepared {
 
     /// Strips markup, tokenises and hashes the words of `text`.
     pub fn new(text: &str, params: &Params) -> Self {
+        Prepared::analyse(text, params).0
+    }
+
+    /// The words of `text` for alignment: hashes, character spans in `text`
+    /// and which are boilerplate (`masked` by sentence hash).
+    pub fn aligned(text: &str, params: &Params, masked: impl Fn(u64) -> bool) -> Aligned {
+        let (prep, tokens, plain) = Prepared::analyse(text, params);
+        let n = prep.words.len();
+        let mut masked_words = vec![false; n];
+        for (s, &start) in prep.sentence_starts.iter().enumerate() {
+            if masked(prep.sentence_hashes[s]) {
+                let end = prep.sentence_starts.get(s + 1).map_or(n, |&e| e as usize);
+                masked_words[start as usize..end]
+                    .iter_mut()
+                    .for_each(|m| *m = true);
+            }
+        }
+        // byte offsets in the original to character offsets
+        let char_starts: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+        let to_char = |byte: usize| char_starts.partition_point(|&b| b < byte);
+        let spans = tokens
+            .spans
+            .iter()
+            .map(|&(s, e)| {
+                let start = plain.to_source(s as usize);
+                let last = plain.to_source((e as usize).saturating_sub(1));
+                (to_char(start), to_char(last) + 1)
+            })
+            .collect();
+        Aligned {
+            words: prep.words,
+            spans,
+            masked: masked_words,
+        }
+    }
+
+    fn analyse(text: &str, params: &Params) -> (Prepared, Tokens, Plain) {
         let plain = plain_text(text);
         let tokens = tokenize(&plain.text);
         let words: Vec<u64> = (0..tokens.len())
@@ -87,13 +125,14 @@ impl Prepared {
             .into_iter()
             .map(|(offset, name)| (sentence_at(offset), name))
             .collect();
-        Prepared {
+        let prep = Prepared {
             words,
             salient,
             sentence_starts,
             sentence_hashes,
             credits,
-        }
+        };
+        (prep, tokens, plain)
     }
 
     /// True when word `i` is a name or a number.

@@ -35,6 +35,7 @@
 //! assert_eq!(report.groups[0].members.len(), 2);
 //! ```
 
+pub mod align;
 pub mod anchor;
 pub mod article;
 pub mod attribution;
@@ -43,7 +44,9 @@ pub mod candidates;
 pub mod cluster;
 pub mod engine;
 pub mod error;
+pub mod evidence;
 pub mod features;
+pub mod html;
 pub mod ingest;
 pub mod lsh;
 pub mod minhash;

@@ -79,6 +79,58 @@ pub struct Member {
     pub credited_source: Option<String>,
     /// Title.
     pub title: Option<String>,
+    /// Passages shared with the parent (empty for the root).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub passages: Vec<Passage>,
+    /// Parts of this article not in the parent: a reposter's intro, ads,
+    /// footer, or text the parent lacks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub additions: Vec<Span>,
+}
+
+/// A stretch of an article's original text, in characters (Unicode scalar
+/// values) from its start, end exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Span {
+    /// First character.
+    pub start: usize,
+    /// One past the last character.
+    pub end: usize,
+    /// Words in the stretch.
+    pub words: u32,
+}
+
+/// A passage two articles share: where it is in each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Passage {
+    /// First character in this article.
+    pub start: usize,
+    /// One past the last character in this article.
+    pub end: usize,
+    /// First character in the parent.
+    pub parent_start: usize,
+    /// One past the last character in the parent.
+    pub parent_end: usize,
+    /// Words of this article in the passage.
+    pub words: u32,
+}
+
+/// A link on the weaker same-story tier: two groups telling the same news
+/// in their own words.
+#[derive(Debug, Clone, Serialize)]
+pub struct SameStory {
+    /// One group.
+    pub group: String,
+    /// The other group.
+    pub other: String,
+    /// The pair of articles that carries the link.
+    pub articles: [String; 2],
+    /// Weighted overlap of rare terms and names, in [0, 1].
+    pub score: f64,
+    /// The rarest terms and names both tell.
+    pub shared_terms: Vec<String>,
+    /// Days between the two articles, when both are dated.
+    pub days_apart: Option<f64>,
 }
 
 /// A provenance group.
@@ -92,11 +144,14 @@ pub struct Group {
     pub original_by: OriginalBy,
     /// The source all members credit when the original is outside.
     pub credited_source: Option<String>,
-    /// Weakest member-to-parent evidence: the smaller of Jaccard and the
-    /// member's containment, maximised... in [0, 1].
+    /// Weakest member-to-parent evidence: over the members, the lowest of
+    /// max(Jaccard, containment of the smaller in the larger), in [0, 1].
     pub confidence: f64,
     /// Members, original first.
     pub members: Vec<Member>,
+    /// Groups on the same-story tier (rewrites of the same news).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub same_story: Vec<String>,
 }
 
 /// One line of `jsonl`/`csv` output.
@@ -120,6 +175,12 @@ pub struct ArticleLine {
     pub containment: Option<f64>,
     /// Share of the parent in this article.
     pub contained_by: Option<f64>,
+    /// Passages shared with the parent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub passages: Vec<Passage>,
+    /// Parts not in the parent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub additions: Vec<Span>,
 }
 
 /// The whole result.
@@ -139,6 +200,8 @@ pub struct Report {
     pub groups: Vec<Group>,
     /// Ids of articles with no copy.
     pub singletons: Vec<String>,
+    /// Same-story links between groups (singletons are groups of one).
+    pub same_story: Vec<SameStory>,
     /// Records not read.
     pub skipped: Vec<Skipped>,
     /// Records read with a warning.
@@ -146,6 +209,11 @@ pub struct Report {
     /// One line per article, input order.
     #[serde(skip)]
     pub lines: Vec<ArticleLine>,
+    /// Original texts of the articles in groups and same-story links, by
+    /// id, for views that show passages (HTML, explain). Empty when
+    /// evidence was not computed.
+    #[serde(skip)]
+    pub texts: std::collections::BTreeMap<String, String>,
 }
 
 pub(crate) fn round4(x: Option<f64>) -> Option<f64> {

@@ -15,6 +15,7 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
         thresholds: args.thresholds.to_thresholds()?,
         boilerplate: args.thresholds.to_rules(),
         candidates: args.params.to_candidates(),
+        evidence: !args.no_evidence,
     };
     let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
     let reader = Reader::new(args.fields.to_fields());
@@ -63,6 +64,13 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
     write_report(&report, format, color, out).map_err(|e| Error::from(ErrorKind::Output(e)))?;
+    if let Some(path) = &args.html {
+        let file = File::create(path).map_err(|e| Error::io(path, e))?;
+        let mut w = BufWriter::new(file);
+        reprint::html::write_html(&report, &mut w)
+            .and_then(|()| w.flush())
+            .map_err(|e| Error::io(path, e))?;
+    }
 
     if !args.quiet {
         let _ = writeln!(
