@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use reprint::boilerplate::BoilerplateRules;
 use reprint::candidates::CandidateConfig;
 use reprint::ingest::FieldNames;
+use reprint::same_story::SameStoryConfig;
 use reprint::{Params, ParamsBuilder, Thresholds};
 
 /// Find reprints and syndicated copies of news articles, and group every
@@ -211,6 +212,14 @@ pub struct ThresholdArgs {
     /// Share of the smaller article in shared passages that makes a partial copy.
     #[arg(long, default_value_t = Thresholds::default().partial_share)]
     pub partial_share: f64,
+    /// Weighted overlap of rare names and numbers that links two groups on
+    /// the same-story tier.
+    #[arg(long, default_value_t = SameStoryConfig::default().min_score)]
+    pub same_story_score: f64,
+    /// Largest distance in days between two dated articles on the same-story
+    /// tier.
+    #[arg(long, default_value_t = SameStoryConfig::default().window_days)]
+    pub same_story_days: f64,
     /// Minimum articles of one outlet carrying a sentence for it to be that
     /// outlet's boilerplate.
     #[arg(long, default_value_t = BoilerplateRules::default().outlet_min_docs)]
@@ -230,6 +239,15 @@ impl ThresholdArgs {
         };
         t.validate()?;
         Ok(t)
+    }
+
+    /// Same-story settings.
+    pub fn to_same_story(&self) -> SameStoryConfig {
+        SameStoryConfig {
+            min_score: self.same_story_score,
+            window_days: self.same_story_days,
+            ..SameStoryConfig::default()
+        }
     }
 
     /// Boilerplate rules.

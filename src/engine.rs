@@ -21,7 +21,8 @@ use crate::ingest::Corpus;
 use crate::minhash::MinHasher;
 use crate::params::Params;
 use crate::provenance::{provenance, MemberInfo};
-use crate::report::{round4, ArticleLine, Group, Member, Report, Stats};
+use crate::report::{round4, ArticleLine, Group, Member, Report, SameStory, Stats};
+use crate::same_story::{links, Link, SameStoryConfig};
 use crate::verify::{verify, Thresholds, Verdict};
 
 /// Everything that configures a run.
@@ -37,6 +38,8 @@ pub struct Engine {
     pub candidates: CandidateConfig,
     /// Compute shared passages and additions for the report.
     pub evidence: bool,
+    /// The same-story tier.
+    pub same_story: SameStoryConfig,
 }
 
 impl Default for Engine {
@@ -47,6 +50,7 @@ impl Default for Engine {
             boilerplate: BoilerplateRules::default(),
             candidates: CandidateConfig::default(),
             evidence: true,
+            same_story: SameStoryConfig::default(),
         }
     }
 }
@@ -117,6 +121,44 @@ impl Engine {
             outlet_ids: kept_ids,
             boilerplate: boiler,
         }
+    }
+
+    /// Same-story links between groups: the best article pair per pair of
+    /// groups, template siblings vetoed.
+    fn same_story_links(
+        &self,
+        fp: &Fingerprinted,
+        published: &[Option<i64>],
+        group_of: &[u32],
+    ) -> Vec<Link> {
+        let terms: Vec<Vec<u64>> = fp.features.iter().map(|f| f.terms.clone()).collect();
+        let found = links(&terms, published, group_of, &self.same_story);
+        let mut best: HashMap<(u32, u32), Link> = HashMap::new();
+        for l in found {
+            // a same story is told in new words: two texts that share much
+            // wording without being copies are one template filled twice
+            let v = self.verify(&fp.features[l.a as usize], &fp.features[l.b as usize]);
+            if v.template
+                || (v.relation.is_none() && v.min_side() >= self.same_story.max_shared_wording)
+            {
+                continue;
+            }
+            let (ga, gb) = (group_of[l.a as usize], group_of[l.b as usize]);
+            let key = (ga.min(gb), ga.max(gb));
+            match best.get(&key) {
+                Some(b) if b.score >= l.score => {}
+                _ => {
+                    best.insert(key, l);
+                }
+            }
+        }
+        let mut out: Vec<Link> = best.into_values().collect();
+        out.sort_by(|x, y| {
+            let kx = (group_of[x.a as usize].min(group_of[x.b as usize]), x.a, x.b);
+            let ky = (group_of[y.a as usize].min(group_of[y.b as usize]), y.a, y.b);
+            kx.cmp(&ky)
+        });
+        out
     }
 
     /// Verifies two fingerprints.
@@ -210,6 +252,10 @@ impl Engine {
             .collect();
         lap("provenance", &mut timings);
 
+        progress("same-story", n);
+        let same_story = self.same_story_links(&fp, &published, &grouping.group_of);
+        lap("same-story", &mut timings);
+
         let evidence_pairs: Vec<(u32, u32)> = provs
             .iter()
             .filter(|p| p.placements.len() > 1)
@@ -236,15 +282,60 @@ impl Engine {
             evidence_pairs.iter().map(|&(m, _)| m).zip(found).collect();
         let mut texts = BTreeMap::new();
         if self.evidence {
-            for p in provs.iter().filter(|p| p.placements.len() > 1) {
-                for pl in &p.placements {
-                    let a = &mut articles[pl.doc as usize];
+            let shown = provs
+                .iter()
+                .filter(|p| p.placements.len() > 1)
+                .flat_map(|p| p.placements.iter().map(|pl| pl.doc))
+                .chain(same_story.iter().flat_map(|l| [l.a, l.b]));
+            for d in shown {
+                let a = &mut articles[d as usize];
+                if !a.text.is_empty() {
                     texts.insert(a.id.clone(), std::mem::take(&mut a.text));
                 }
             }
         }
         lap("evidence", &mut timings);
 
+        let gid = |g: u32| format!("g{}", g + 1);
+        let mut linked: HashMap<u32, Vec<String>> = HashMap::new();
+        let mut same_story_out = Vec::new();
+        for l in &same_story {
+            let (ga, gb) = (
+                grouping.group_of[l.a as usize],
+                grouping.group_of[l.b as usize],
+            );
+            linked.entry(ga).or_default().push(gid(gb));
+            linked.entry(gb).or_default().push(gid(ga));
+            let words = |d: u32| {
+                let id = &articles[d as usize].id;
+                texts
+                    .get(id)
+                    .map(|t| Prepared::words_by_hash(t, &self.params))
+                    .unwrap_or_default()
+            };
+            let (wa, wb) = (words(l.a), words(l.b));
+            let shared_terms = l
+                .shared
+                .iter()
+                .filter_map(|h| wa.get(h).or_else(|| wb.get(h)).cloned())
+                .take(12)
+                .collect();
+            same_story_out.push(SameStory {
+                group: gid(ga),
+                other: gid(gb),
+                articles: [
+                    articles[l.a as usize].id.clone(),
+                    articles[l.b as usize].id.clone(),
+                ],
+                score: (l.score * 10_000.0).round() / 10_000.0,
+                shared_terms,
+                days_apart: l.days_apart.map(|d| (d * 100.0).round() / 100.0),
+            });
+        }
+        for v in linked.values_mut() {
+            v.sort();
+            v.dedup();
+        }
         let mut lines: Vec<Option<ArticleLine>> = vec![None; n];
         let mut groups = Vec::new();
         let mut singletons = Vec::new();
@@ -304,7 +395,7 @@ impl Engine {
                 credited_source: prov.credited_outside.clone(),
                 confidence: (confidence * 10_000.0).round() / 10_000.0,
                 members,
-                same_story: Vec::new(),
+                same_story: linked.get(&(gi as u32)).cloned().unwrap_or_default(),
             });
         }
         lap("report", &mut timings);
@@ -336,7 +427,7 @@ impl Engine {
             skipped: corpus.skipped,
             warnings: corpus.warnings,
             lines: lines.into_iter().flatten().collect(),
-            same_story: Vec::new(),
+            same_story: same_story_out,
             texts,
         }
     }

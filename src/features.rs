@@ -5,6 +5,8 @@
 //! Nothing here has global state: the same text, mask and [`Params`] give
 //! the same fingerprint on any machine and any thread.
 
+use std::collections::HashMap;
+
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::align::Aligned;
@@ -26,6 +28,9 @@ pub struct Prepared {
     pub words: Vec<u64>,
     /// Bit per word: a name or a number.
     pub salient: Vec<u64>,
+    /// Words that appear in lower case somewhere in the text, sorted: not
+    /// names wherever they are capitalised.
+    pub common: Vec<u64>,
     /// Index of the first word of each sentence that has words.
     pub sentence_starts: Vec<u32>,
     /// Hash of each such sentence's words (never 0).
@@ -54,6 +59,16 @@ impl Prepared {
     /// Strips markup, tokenises and hashes the words of `text`.
     pub fn new(text: &str, params: &Params) -> Self {
         Prepared::analyse(text, params).0
+    }
+
+    /// The normalised words of `text` by their hash (to show terms).
+    pub fn words_by_hash(text: &str, params: &Params) -> HashMap<u64, String> {
+        let (prep, tokens, _) = Prepared::analyse(text, params);
+        prep.words
+            .iter()
+            .enumerate()
+            .map(|(i, &h)| (h, tokens.word(i).to_string()))
+            .collect()
     }
 
     /// The words of `text` for alignment: hashes, character spans in `text`
@@ -99,6 +114,14 @@ impl Prepared {
         for (i, _) in tokens.salient.iter().enumerate().filter(|(_, &s)| s) {
             salient[i / 64] |= 1 << (i % 64);
         }
+        let mut common: Vec<u64> = words
+            .iter()
+            .zip(&tokens.lower)
+            .filter(|(_, &lower)| lower)
+            .map(|(&w, _)| w)
+            .collect();
+        common.sort_unstable();
+        common.dedup();
         let mut sentence_starts = Vec::new();
         let mut sentence_hashes = Vec::new();
         let mut bytes = Vec::new();
@@ -128,6 +151,7 @@ impl Prepared {
         let prep = Prepared {
             words,
             salient,
+            common,
             sentence_starts,
             sentence_hashes,
             credits,
@@ -173,6 +197,9 @@ pub struct Features {
     pub band_keys: Vec<u64>,
     /// Winnowed anchors of the kept shingles.
     pub anchors: Vec<u64>,
+    /// Distinct salient words (names, numbers) outside boilerplate, sorted:
+    /// the terms of the same-story tier.
+    pub terms: Vec<u64>,
 }
 
 impl Features {
@@ -201,6 +228,15 @@ impl Features {
             }
         }
         salient.truncate(kept.len().div_ceil(64));
+        let mut terms: Vec<u64> = kept
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| salient[k / 64] & (1 << (k % 64)) != 0)
+            .map(|(_, &w)| w)
+            .filter(|w| prep.common.binary_search(w).is_err())
+            .collect();
+        terms.sort_unstable();
+        terms.dedup();
         let content_hash = if n == 0 {
             0
         } else {
@@ -232,6 +268,7 @@ impl Features {
             signature,
             band_keys,
             anchors,
+            terms,
         }
     }
 

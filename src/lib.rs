@@ -54,6 +54,7 @@ pub mod normalize;
 pub mod params;
 pub mod provenance;
 pub mod report;
+pub mod same_story;
 pub mod shingle;
 pub mod tokenize;
 pub mod verify;

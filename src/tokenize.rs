@@ -25,6 +25,9 @@ pub struct Tokens {
     pub spans: Vec<(u32, u32)>,
     /// Whether each word is a name or a number.
     pub salient: Vec<bool>,
+    /// Whether each word starts with a lower-case letter (so it is not a
+    /// name wherever else it appears capitalised).
+    pub lower: Vec<bool>,
     /// Sentence (or line) index of each word.
     pub sentence: Vec<u32>,
     /// Number of sentences, including those without words.
@@ -58,6 +61,8 @@ pub fn tokenize(plain: &str) -> Tokens {
     let mut sentence = 0u32;
     for (s_start, s) in plain.split_sentence_bound_indices() {
         let mut first = true;
+        let sentence_begin = t.salient.len();
+        let mut capitalised = 0;
         for (w_start, w) in s.split_word_bound_indices() {
             if !w.chars().any(char::is_alphanumeric) {
                 continue;
@@ -70,9 +75,25 @@ pub fn tokenize(plain: &str) -> Tokens {
             let start = (s_start + w_start) as u32;
             t.ends.push(t.buf.len() as u32);
             t.spans.push((start, start + w.len() as u32));
+            let initial = w.chars().next();
+            capitalised += usize::from(initial.is_some_and(char::is_uppercase));
+            t.lower.push(initial.is_some_and(char::is_lowercase));
             t.salient.push(is_salient(w, first));
             t.sentence.push(sentence);
             first = false;
+        }
+        // a title-case heading capitalises every word: its words are not
+        // names for that (numbers still are facts)
+        let words = t.salient.len() - sentence_begin;
+        if words >= 3 && capitalised * 5 >= words * 3 {
+            for i in sentence_begin..t.salient.len() {
+                let (a, b) = (
+                    t.ends.get(i.wrapping_sub(1)).copied().unwrap_or(0),
+                    t.ends[i],
+                );
+                let word = &t.buf[if i == 0 { 0 } else { a as usize }..b as usize];
+                t.salient[i] = word.chars().any(char::is_numeric);
+            }
         }
         sentence += 1;
     }
@@ -159,6 +180,17 @@ mod tests {
         assert_eq!(sal, ["abedi", "2025"]);
         assert_eq!(t.sentences, 2);
         assert_eq!(t.sentence, [0, 0, 0, 0, 0, 1, 1, 1]);
+    }
+
+    #[test]
+    fn title_case_headings_hold_no_names() {
+        let t = tokenize("Bilateral Cooperation in Key Digital Sectors\nThe deal with Iran.");
+        let sal: Vec<_> = (0..t.len())
+            .filter(|&i| t.salient[i])
+            .map(|i| t.word(i))
+            .collect();
+        assert_eq!(sal, ["iran"]);
+        assert!(t.lower[2] && !t.lower[0]);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
         boilerplate: args.thresholds.to_rules(),
         candidates: args.params.to_candidates(),
         evidence: !args.no_evidence,
+        same_story: args.thresholds.to_same_story(),
     };
     let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
     let reader = Reader::new(args.fields.to_fields());
