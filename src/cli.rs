@@ -25,6 +25,49 @@ pub struct Cli {
 pub enum Command {
     /// Group a corpus into provenance groups: every copy with its original.
     Cluster(ClusterArgs),
+    /// Show why two articles are copies: figures, who was first, the
+    /// passages they share and what each adds. Exit 0 when they are copies,
+    /// 1 when not.
+    Explain(ExplainArgs),
+}
+
+/// Formats of `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// Both texts with shared passages and additions marked.
+    Text,
+    /// Figures, passages and additions as JSON.
+    Json,
+}
+
+/// `reprint explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The first article: a file, or an id in the --corpus.
+    #[arg(value_name = "A")]
+    pub a: String,
+    /// The second article: a file, or an id in the --corpus.
+    #[arg(value_name = "B")]
+    pub b: String,
+    /// Read A and B as ids in these inputs (files, folders, `-`); the
+    /// corpus also teaches boilerplate.
+    #[arg(long, value_name = "INPUT")]
+    pub corpus: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+    /// Colour.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Field names of JSON inputs.
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    /// Fingerprint parameters.
+    #[command(flatten)]
+    pub params: ParamArgs,
+    /// Relation thresholds.
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
 }
 
 /// Output formats.

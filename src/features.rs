@@ -86,15 +86,23 @@ impl Prepared {
             }
         }
         // byte offsets in the original to character offsets
-        let char_starts: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
-        let to_char = |byte: usize| char_starts.partition_point(|&b| b < byte);
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let to_char = |byte: usize| chars.partition_point(|&(b, _)| b < byte);
+        // a word's span takes the punctuation that closes it ("bank.",
+        // "said,”"), so that a passage reads as the text does
+        let closing = |mut c: usize| {
+            while c < chars.len() && !chars[c].1.is_whitespace() && !chars[c].1.is_alphanumeric() {
+                c += 1;
+            }
+            c
+        };
         let spans = tokens
             .spans
             .iter()
             .map(|&(s, e)| {
                 let start = plain.to_source(s as usize);
                 let last = plain.to_source((e as usize).saturating_sub(1));
-                (to_char(start), to_char(last) + 1)
+                (to_char(start), closing(to_char(last) + 1))
             })
             .collect();
         Aligned {

@@ -45,6 +45,7 @@ pub mod cluster;
 pub mod engine;
 pub mod error;
 pub mod evidence;
+pub mod explain;
 pub mod features;
 pub mod html;
 pub mod ingest;

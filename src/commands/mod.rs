@@ -1,6 +1,7 @@
 //! One module per subcommand, each: arguments → library call → output.
 
 mod cluster;
+mod explain;
 
 use std::process::ExitCode;
 
@@ -10,6 +11,7 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> reprint::Result<ExitCode> {
     match cli.command {
         Command::Cluster(args) => cluster::run(args),
+        Command::Explain(args) => explain::run(args),
     }
 }
 

@@ -8,6 +8,7 @@
 mod cluster;
 mod corpus;
 mod determinism;
+mod evidence;
 mod formats;
 mod ingest;
 mod regression;
