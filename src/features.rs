@@ -58,12 +58,12 @@ impl Prepared {
 
     /// Strips markup, tokenises and hashes the words of `text`.
     pub fn new(text: &str, params: &Params) -> Self {
-        Prepared::analyse(text, params).0
+        Prepared::analyse(text, params, true).0
     }
 
     /// The normalised words of `text` by their hash (to show terms).
     pub fn words_by_hash(text: &str, params: &Params) -> HashMap<u64, String> {
-        let (prep, tokens, _) = Prepared::analyse(text, params);
+        let (prep, tokens, _) = Prepared::analyse(text, params, false);
         prep.words
             .iter()
             .enumerate()
@@ -74,7 +74,7 @@ impl Prepared {
     /// The words of `text` for alignment: hashes, character spans in `text`
     /// and which are boilerplate (`masked` by sentence hash).
     pub fn aligned(text: &str, params: &Params, masked: impl Fn(u64) -> bool) -> Aligned {
-        let (prep, tokens, plain) = Prepared::analyse(text, params);
+        let (prep, tokens, plain) = Prepared::analyse(text, params, false);
         let n = prep.words.len();
         let mut masked_words = vec![false; n];
         for (s, &start) in prep.sentence_starts.iter().enumerate() {
@@ -112,7 +112,9 @@ impl Prepared {
         }
     }
 
-    fn analyse(text: &str, params: &Params) -> (Prepared, Tokens, Plain) {
+    /// Markup out, words, their hashes and sentences; and, with `credits`,
+    /// the sources the text credits.
+    fn analyse(text: &str, params: &Params, credits: bool) -> (Prepared, Tokens, Plain) {
         let plain = plain_text(text);
         let tokens = tokenize(&plain.text);
         let words: Vec<u64> = (0..tokens.len())
@@ -152,10 +154,14 @@ impl Prepared {
             let w = w.checked_sub(1)? as u32;
             Some(sentence_starts.partition_point(|&st| st <= w) as u32 - 1)
         };
-        let credits = credit_candidates(&plain.text)
-            .into_iter()
-            .map(|(offset, name)| (sentence_at(offset), name))
-            .collect();
+        let credits = if !credits {
+            Vec::new()
+        } else {
+            credit_candidates(&plain.text)
+                .into_iter()
+                .map(|(offset, name)| (sentence_at(offset), name))
+                .collect()
+        };
         let prep = Prepared {
             words,
             salient,
