@@ -10,6 +10,7 @@ mod corpus;
 mod determinism;
 mod evidence;
 mod formats;
+mod html;
 mod ingest;
 mod regression;
 mod util;
