@@ -2,12 +2,14 @@
 //! as character offsets into the original texts.
 //!
 //! Anchor and extend, as passim and TextPAIR do: every k-word shingle of the
-//! copy that also occurs in the source is an anchor (a shingle touching
-//! boilerplate never is); anchors chain into a passage while they advance in
+//! copy that also occurs in the source is an anchor; anchors chain into a passage while they advance in
 //! both texts by at most `max_gap` shingles, so a reworded word or two
 //! (which removes k consecutive anchors) does not split a passage, while a
 //! moved paragraph starts a new one. Chains shorter than `min_words` words
-//! are dropped (a stock phrase is not a passage). Words of the copy outside
+//! are dropped (a stock phrase is not a passage), and so are chains with
+//! fewer than `min_words` words outside boilerplate (a shared footer is not
+//! a passage, but a boilerplate line inside a copied stretch is copied
+//! too). Words of the copy outside
 //! every passage are its additions: a reposter's intro, ads and footer, or
 //! text the source does not have.
 
@@ -49,9 +51,9 @@ impl AlignConfig {
     }
 }
 
-/// Shingle hashes of every k-word window; `None` where a window touches
+/// Shingle hashes of every k-word window, and whether the window touches
 /// boilerplate.
-fn shingles(a: &Aligned, k: usize) -> Vec<Option<u64>> {
+fn shingles(a: &Aligned, k: usize) -> Vec<(u64, bool)> {
     let (hashes, starts) = crate::shingle::shingles(&a.words, k, 0);
     if a.words.len() < k {
         return Vec::new();
@@ -61,7 +63,7 @@ fn shingles(a: &Aligned, k: usize) -> Vec<Option<u64>> {
         .zip(starts)
         .map(|(h, i)| {
             let i = i as usize;
-            (!a.masked[i..i + k].iter().any(|&m| m)).then_some(h)
+            (h, a.masked[i..i + k].iter().any(|&m| m))
         })
         .collect()
 }
@@ -72,15 +74,15 @@ pub fn align(copy: &Aligned, source: &Aligned, cfg: AlignConfig) -> (Vec<Passage
     let sc = shingles(copy, k);
     let ss = shingles(source, k);
     let mut at: HashMap<u64, Vec<u32>> = HashMap::new();
-    for (j, h) in ss.iter().enumerate() {
-        if let Some(h) = h {
-            at.entry(*h).or_default().push(j as u32);
-        }
+    for (j, (h, _)) in ss.iter().enumerate() {
+        at.entry(*h).or_default().push(j as u32);
     }
-    // chains of anchors (first_i, first_j, last_i, last_j)
-    let mut open: Vec<(usize, usize, usize, usize)> = Vec::new();
-    let mut done: Vec<(usize, usize, usize, usize)> = Vec::new();
-    for (i, h) in sc.iter().enumerate() {
+    // chains of anchors (first_i, first_j, last_i, last_j, anchors outside
+    // boilerplate): boilerplate inside a copied stretch is copied too, but
+    // shared boilerplate alone is no passage
+    let mut open: Vec<(usize, usize, usize, usize, usize)> = Vec::new();
+    let mut done: Vec<(usize, usize, usize, usize, usize)> = Vec::new();
+    for (i, &(h, masked)) in sc.iter().enumerate() {
         open.retain(|c| {
             let alive = i - c.2 <= cfg.max_gap;
             if !alive {
@@ -88,7 +90,7 @@ pub fn align(copy: &Aligned, source: &Aligned, cfg: AlignConfig) -> (Vec<Passage
             }
             alive
         });
-        let Some(positions) = h.and_then(|h| at.get(&h)) else {
+        let Some(positions) = at.get(&h) else {
             continue;
         };
         // a phrase repeated many times in the source anchors nothing
@@ -105,15 +107,17 @@ pub fn align(copy: &Aligned, source: &Aligned, cfg: AlignConfig) -> (Vec<Passage
                 Some(c) => {
                     c.2 = i;
                     c.3 = j;
+                    c.4 += usize::from(!masked);
                 }
-                None => open.push((i, j, i, j)),
+                None => open.push((i, j, i, j, usize::from(!masked))),
             }
         }
     }
     done.extend(open);
     let mut chains: Vec<(usize, usize, usize, usize)> = done
         .into_iter()
-        .filter(|c| c.2 + k - c.0 >= cfg.min_words)
+        .filter(|c| c.2 + k - c.0 >= cfg.min_words && c.4 + k > cfg.min_words)
+        .map(|c| (c.0, c.1, c.2, c.3))
         .collect();
     // keep the longest chain where two overlap in the copy
     chains.sort_by_key(|c| (std::cmp::Reverse(c.2 - c.0), c.0));
