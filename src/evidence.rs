@@ -4,7 +4,7 @@
 //! report, never for every candidate: evidence is for people, and it is
 //! what costs the second read of each text.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -24,29 +24,54 @@ pub struct Evidence {
 
 /// Evidence for each `(member, parent)` pair, in order. `text` gives an
 /// article's original text and `masked` whether one of its sentences
-/// (by hash) is boilerplate.
+/// (by hash) is boilerplate. Pairs are worked in batches of consecutive
+/// pairs that share articles (a group's members and parents), so each
+/// article is re-read once per batch and only a batch's words are held at
+/// a time.
 pub fn evidence<'a>(
     pairs: &[(u32, u32)],
     text: impl Fn(u32) -> &'a str + Sync,
     masked: impl Fn(u32, u64) -> bool + Sync,
     params: &Params,
 ) -> Vec<Evidence> {
-    let mut docs: Vec<u32> = pairs.iter().flat_map(|&(m, p)| [m, p]).collect();
-    docs.sort_unstable();
-    docs.dedup();
-    let aligned: HashMap<u32, Aligned> = docs
-        .par_iter()
-        .map(|&d| (d, Prepared::aligned(text(d), params, |h| masked(d, h))))
-        .collect();
     let cfg = AlignConfig::new(params.shingle_size);
-    pairs
+    // batches: runs of consecutive pairs that share articles
+    let mut batches: Vec<&[(u32, u32)]> = Vec::new();
+    let mut start = 0;
+    let mut seen: HashSet<u32> = HashSet::new();
+    for (i, &(m, p)) in pairs.iter().enumerate() {
+        if i > start && !seen.contains(&m) && !seen.contains(&p) {
+            batches.push(&pairs[start..i]);
+            start = i;
+            seen.clear();
+        }
+        seen.insert(m);
+        seen.insert(p);
+    }
+    if start < pairs.len() {
+        batches.push(&pairs[start..]);
+    }
+    batches
         .par_iter()
-        .map(|&(m, p)| {
-            let (passages, additions) = align(&aligned[&m], &aligned[&p], cfg);
-            Evidence {
-                passages,
-                additions,
+        .flat_map_iter(|batch| {
+            let mut aligned: HashMap<u32, Aligned> = HashMap::new();
+            for &(m, p) in batch.iter() {
+                for d in [m, p] {
+                    aligned
+                        .entry(d)
+                        .or_insert_with(|| Prepared::aligned(text(d), params, |h| masked(d, h)));
+                }
             }
+            batch
+                .iter()
+                .map(|&(m, p)| {
+                    let (passages, additions) = align(&aligned[&m], &aligned[&p], cfg);
+                    Evidence {
+                        passages,
+                        additions,
+                    }
+                })
+                .collect::<Vec<_>>()
         })
         .collect()
 }

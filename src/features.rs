@@ -28,9 +28,9 @@ pub struct Prepared {
     pub words: Vec<u64>,
     /// Bit per word: a name or a number.
     pub salient: Vec<u64>,
-    /// Words that appear in lower case somewhere in the text, sorted: not
-    /// names wherever they are capitalised.
-    pub common: Vec<u64>,
+    /// Salient words that never appear in lower case in the text (a word
+    /// that does is not a name where it is capitalised), sorted.
+    pub names: Vec<u64>,
     /// Index of the first word of each sentence that has words.
     pub sentence_starts: Vec<u32>,
     /// Hash of each such sentence's words (never 0).
@@ -132,6 +132,14 @@ impl Prepared {
             .collect();
         common.sort_unstable();
         common.dedup();
+        let mut names: Vec<u64> = words
+            .iter()
+            .zip(&tokens.salient)
+            .filter(|&(w, &s)| s && common.binary_search(w).is_err())
+            .map(|(&w, _)| w)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
         let mut sentence_starts = Vec::new();
         let mut sentence_hashes = Vec::new();
         let mut bytes = Vec::new();
@@ -165,7 +173,7 @@ impl Prepared {
         let prep = Prepared {
             words,
             salient,
-            common,
+            names,
             sentence_starts,
             sentence_hashes,
             credits,
@@ -247,7 +255,7 @@ impl Features {
             .enumerate()
             .filter(|&(k, _)| salient[k / 64] & (1 << (k % 64)) != 0)
             .map(|(_, &w)| w)
-            .filter(|w| prep.common.binary_search(w).is_err())
+            .filter(|w| prep.names.binary_search(w).is_ok())
             .collect();
         terms.sort_unstable();
         terms.dedup();
