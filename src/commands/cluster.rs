@@ -10,12 +10,20 @@ use reprint::{Engine, Error, ErrorKind};
 use crate::cli::{ClusterArgs, Color, Format};
 
 pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if to_terminal {
+        Format::Table
+    } else {
+        Format::Jsonl
+    });
+    // the table shows no passages: evidence only where a report holds it
+    let evidence = !args.no_evidence && (format != Format::Table || args.html.is_some());
     let engine = Engine {
         params: args.params.to_params()?,
         thresholds: args.thresholds.to_thresholds()?,
         boilerplate: args.thresholds.to_rules(),
         candidates: args.params.to_candidates(),
-        evidence: !args.no_evidence,
+        evidence,
         same_story: args.thresholds.to_same_story(),
     };
     let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
@@ -47,12 +55,7 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
         let _ = writeln!(err, "reprint: warning: {}: {}", w.location, w.message);
     }
 
-    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if to_terminal {
-        Format::Table
-    } else {
-        Format::Jsonl
-    });
+
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
