@@ -16,8 +16,9 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
     } else {
         Format::Jsonl
     });
-    // the table shows no passages: evidence only where a report holds it
-    let evidence = !args.no_evidence && (format != Format::Table || args.html.is_some());
+    // the table and csv show no passages: evidence only where a report holds it
+    let evidence = !args.no_evidence
+        && (matches!(format, Format::Json | Format::Jsonl) || args.html.is_some());
     let engine = Engine {
         params: args.params.to_params()?,
         thresholds: args.thresholds.to_thresholds()?,
@@ -54,7 +55,6 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
     for w in &report.warnings {
         let _ = writeln!(err, "reprint: warning: {}: {}", w.location, w.message);
     }
-
 
     let color = match args.color {
         Color::Always => true,
