@@ -29,6 +29,57 @@ pub enum Command {
     /// passages they share and what each adds. Exit 0 when they are copies,
     /// 1 when not.
     Explain(ExplainArgs),
+    /// Is this story a reprint? Check articles against a corpus: ranked
+    /// matches with figures, passages and provenance. Exit 0 when at least
+    /// one is a reprint, 1 when none is.
+    Check(CheckArgs),
+}
+
+/// Formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// A verdict and the matches per article, for people.
+    Table,
+    /// All results as one JSON array.
+    Json,
+    /// One result per line.
+    Jsonl,
+}
+
+/// `reprint check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The articles to check: files (.txt, .md, .json, .jsonl), folders, or
+    /// `-` for standard input. They are not added to the corpus.
+    #[arg(required = true, value_name = "ARTICLE")]
+    pub articles: Vec<String>,
+    /// The corpus to check against (files, folders, `-`); repeat for more.
+    #[arg(long, required = true, value_name = "CORPUS")]
+    pub against: Vec<String>,
+    /// Matches shown per article.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Output format [default: table on a terminal, jsonl otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<CheckFormat>,
+    /// Worker threads (0 = all cores).
+    #[arg(short = 'j', long, default_value_t = 0)]
+    pub threads: usize,
+    /// Colour in the table.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Skip shared passages.
+    #[arg(long)]
+    pub no_evidence: bool,
+    /// Field names of JSON inputs.
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    /// Fingerprint parameters.
+    #[command(flatten)]
+    pub params: ParamArgs,
+    /// Relation thresholds.
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
 }
 
 /// Formats of `explain`.

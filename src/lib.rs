@@ -41,6 +41,7 @@ pub mod article;
 pub mod attribution;
 pub mod boilerplate;
 pub mod candidates;
+pub mod check;
 pub mod cluster;
 pub mod engine;
 pub mod error;

@@ -1,5 +1,6 @@
 //! One module per subcommand, each: arguments → library call → output.
 
+mod check;
 mod cluster;
 mod explain;
 
@@ -12,6 +13,7 @@ pub fn run(cli: Cli) -> reprint::Result<ExitCode> {
     match cli.command {
         Command::Cluster(args) => cluster::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Check(args) => check::run(args),
     }
 }
 

@@ -5,6 +5,7 @@
 //! One test binary (`cargo test --test cli`) so the tool is linked once;
 //! one module per area.
 
+mod check;
 mod cluster;
 mod corpus;
 mod determinism;
