@@ -16,9 +16,8 @@ use serde::Serialize;
 use crate::article::Article;
 use crate::candidates::candidates;
 use crate::engine::Engine;
-use crate::evidence::evidence;
 use crate::ingest::Corpus;
-use crate::report::Passage;
+use crate::report::{round4, Passage};
 use crate::verify::Relation;
 
 /// One corpus article a checked article copies or is copied by.
@@ -107,17 +106,7 @@ impl Engine {
                 matches.sort_by(|x, y| y.1.score().total_cmp(&x.1.score()).then(x.0.cmp(&y.0)));
                 matches.truncate(limit);
                 let pairs: Vec<(u32, u32)> = matches.iter().map(|&(c, _)| (qd as u32, c)).collect();
-                let ev = if self.evidence {
-                    evidence(
-                        &pairs,
-                        |d| all[d as usize].text.as_str(),
-                        |d, h| fp.boilerplate.is_boilerplate(fp.outlet_ids[d as usize], h),
-                        &self.params,
-                    )
-                } else {
-                    Vec::new()
-                };
-                let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
+                let ev = self.evidence_for(&pairs, &all, &fp);
                 let out: Vec<Match> = matches
                     .iter()
                     .enumerate()
@@ -127,9 +116,9 @@ impl Engine {
                         Match {
                             id: a.id.clone(),
                             relation: v.relation.expect("only copies are kept"),
-                            jaccard: round(v.figures.jaccard),
-                            containment: round(v.figures.a_in_b),
-                            contained_by: round(v.figures.b_in_a),
+                            jaccard: round4(v.figures.jaccard),
+                            containment: round4(v.figures.a_in_b),
+                            contained_by: round4(v.figures.b_in_a),
                             longest_passage: v.figures.longest_passage,
                             passages: ev.get(i).map(|e| e.passages.clone()).unwrap_or_default(),
                             group: group.to_string(),

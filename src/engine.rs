@@ -161,6 +161,25 @@ impl Engine {
         out
     }
 
+    /// Passages and additions of each (copy, source) pair of `articles`,
+    /// with `fp` their fingerprints; empty when evidence is off.
+    pub fn evidence_for(
+        &self,
+        pairs: &[(u32, u32)],
+        articles: &[Article],
+        fp: &Fingerprinted,
+    ) -> Vec<Evidence> {
+        if !self.evidence {
+            return Vec::new();
+        }
+        evidence(
+            pairs,
+            |d| articles[d as usize].text.as_str(),
+            |d, h| fp.boilerplate.is_boilerplate(fp.outlet_ids[d as usize], h),
+            &self.params,
+        )
+    }
+
     /// Verifies two fingerprints.
     pub fn verify(&self, a: &Features, b: &Features) -> Verdict {
         verify(a, b, self.params.shingle_size, &self.thresholds)
@@ -268,16 +287,7 @@ impl Engine {
         if self.evidence {
             progress("evidence", evidence_pairs.len());
         }
-        let found = if self.evidence {
-            evidence(
-                &evidence_pairs,
-                |d| articles[d as usize].text.as_str(),
-                |d, h| fp.boilerplate.is_boilerplate(fp.outlet_ids[d as usize], h),
-                &self.params,
-            )
-        } else {
-            Vec::new()
-        };
+        let found = self.evidence_for(&evidence_pairs, &articles, &fp);
         let mut evidence_of: HashMap<u32, Evidence> =
             evidence_pairs.iter().map(|&(m, _)| m).zip(found).collect();
         let mut texts = BTreeMap::new();
@@ -327,7 +337,7 @@ impl Engine {
                     articles[l.a as usize].id.clone(),
                     articles[l.b as usize].id.clone(),
                 ],
-                score: (l.score * 10_000.0).round() / 10_000.0,
+                score: round4(l.score),
                 shared_terms,
                 days_apart: l.days_apart.map(|d| (d * 100.0).round() / 100.0),
             });
@@ -361,9 +371,9 @@ impl Engine {
                     is_original,
                     relation: v.and_then(|v| v.relation),
                     parent: parent.clone(),
-                    jaccard: round4(fig.map(|f| f.jaccard)),
-                    containment: round4(fig.map(|f| f.a_in_b)),
-                    contained_by: round4(fig.map(|f| f.b_in_a)),
+                    jaccard: fig.map(|f| round4(f.jaccard)),
+                    containment: fig.map(|f| round4(f.a_in_b)),
+                    contained_by: fig.map(|f| round4(f.b_in_a)),
                     passages: ev.passages.clone(),
                     additions: ev.additions.clone(),
                 });
@@ -372,9 +382,9 @@ impl Engine {
                     is_original,
                     relation: v.and_then(|v| v.relation),
                     parent,
-                    jaccard: round4(fig.map(|f| f.jaccard)),
-                    containment: round4(fig.map(|f| f.a_in_b)),
-                    contained_by: round4(fig.map(|f| f.b_in_a)),
+                    jaccard: fig.map(|f| round4(f.jaccard)),
+                    containment: fig.map(|f| round4(f.a_in_b)),
+                    contained_by: fig.map(|f| round4(f.b_in_a)),
                     longest_passage: fig.map(|f| f.longest_passage),
                     published_at: a.published_at.clone(),
                     source: a.source.clone(),
@@ -393,7 +403,7 @@ impl Engine {
                 original_id,
                 original_by: prov.by,
                 credited_source: prov.credited_outside.clone(),
-                confidence: (confidence * 10_000.0).round() / 10_000.0,
+                confidence: round4(confidence),
                 members,
                 same_story: linked.get(&(gi as u32)).cloned().unwrap_or_default(),
             });

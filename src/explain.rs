@@ -6,7 +6,6 @@ use serde::Serialize;
 use crate::article::Article;
 use crate::cluster::Joined;
 use crate::engine::Engine;
-use crate::evidence::evidence;
 use crate::provenance::{provenance, MemberInfo, OriginalBy};
 use crate::report::{Passage, Span};
 use crate::verify::{Figures, Relation};
@@ -73,12 +72,11 @@ impl Engine {
         let prov = provenance(&[info(a), info(b)], |x, y| {
             self.verify(&fp.features[x as usize], &fp.features[y as usize])
         });
-        let found = evidence(
-            &[(a as u32, b as u32), (b as u32, a as u32)],
-            |d| articles[d as usize].text.as_str(),
-            |d, h| fp.boilerplate.is_boilerplate(fp.outlet_ids[d as usize], h),
-            &self.params,
-        );
+        let both = Engine {
+            evidence: true,
+            ..self.clone()
+        };
+        let found = both.evidence_for(&[(a as u32, b as u32), (b as u32, a as u32)], articles, &fp);
         let side = |d: usize, e: &crate::evidence::Evidence| Side {
             id: articles[d].id.clone(),
             title: articles[d].title.clone(),

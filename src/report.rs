@@ -216,8 +216,9 @@ pub struct Report {
     pub texts: std::collections::BTreeMap<String, String>,
 }
 
-pub(crate) fn round4(x: Option<f64>) -> Option<f64> {
-    x.map(|v| (v * 10_000.0).round() / 10_000.0)
+/// A figure rounded to 4 decimals for reports.
+pub(crate) fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
 }
 
 impl Report {

@@ -5,19 +5,12 @@ use std::process::ExitCode;
 
 use reprint::check::CheckResult;
 use reprint::ingest::{Input, Reader};
-use reprint::{Engine, Error, ErrorKind};
+use reprint::{Error, ErrorKind};
 
 use crate::cli::{CheckArgs, CheckFormat, Color};
 
 pub fn run(args: CheckArgs) -> reprint::Result<ExitCode> {
-    let engine = Engine {
-        params: args.params.to_params()?,
-        thresholds: args.thresholds.to_thresholds()?,
-        boilerplate: args.thresholds.to_rules(),
-        candidates: args.params.to_candidates(),
-        evidence: !args.no_evidence,
-        same_story: args.thresholds.to_same_story(),
-    };
+    let engine = crate::commands::engine(&args.params, &args.thresholds, !args.no_evidence)?;
     let reader = Reader::new(args.fields.to_fields());
     let parse = |v: &[String]| v.iter().map(|s| Input::parse(s)).collect::<Vec<_>>();
     let corpus = reader.read(&parse(&args.against));

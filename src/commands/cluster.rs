@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use reprint::ingest::{Input, Reader};
-use reprint::{Engine, Error, ErrorKind};
+use reprint::{Error, ErrorKind};
 
 use crate::cli::{ClusterArgs, Color, Format};
 
@@ -19,14 +19,7 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
     // the table and csv show no passages: evidence only where a report holds it
     let evidence = !args.no_evidence
         && (matches!(format, Format::Json | Format::Jsonl) || args.html.is_some());
-    let engine = Engine {
-        params: args.params.to_params()?,
-        thresholds: args.thresholds.to_thresholds()?,
-        boilerplate: args.thresholds.to_rules(),
-        candidates: args.params.to_candidates(),
-        evidence,
-        same_story: args.thresholds.to_same_story(),
-    };
+    let engine = crate::commands::engine(&args.params, &args.thresholds, evidence)?;
     let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
     let reader = Reader::new(args.fields.to_fields());
     // stage by stage on a terminal, nothing in a pipe

@@ -5,19 +5,12 @@ use std::process::ExitCode;
 
 use reprint::explain::{Explanation, Side};
 use reprint::ingest::{Input, Reader};
-use reprint::{Engine, Error, ErrorKind};
+use reprint::{Error, ErrorKind};
 
 use crate::cli::{Color, ExplainArgs, ExplainFormat};
 
 pub fn run(args: ExplainArgs) -> reprint::Result<ExitCode> {
-    let engine = Engine {
-        params: args.params.to_params()?,
-        thresholds: args.thresholds.to_thresholds()?,
-        boilerplate: args.thresholds.to_rules(),
-        candidates: args.params.to_candidates(),
-        evidence: true,
-        same_story: args.thresholds.to_same_story(),
-    };
+    let engine = crate::commands::engine(&args.params, &args.thresholds, true)?;
     let reader = Reader::new(args.fields.to_fields());
     let (articles, a, b) = if args.corpus.is_empty() {
         let read = |name: &str| -> reprint::Result<reprint::Article> {

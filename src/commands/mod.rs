@@ -25,3 +25,19 @@ pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T 
         Err(_) => f(),
     }
 }
+
+/// The engine the tuning flags describe.
+pub fn engine(
+    params: &crate::cli::ParamArgs,
+    thresholds: &crate::cli::ThresholdArgs,
+    evidence: bool,
+) -> reprint::Result<reprint::Engine> {
+    Ok(reprint::Engine {
+        params: params.to_params()?,
+        thresholds: thresholds.to_thresholds()?,
+        boilerplate: thresholds.to_rules(),
+        candidates: params.to_candidates(),
+        evidence,
+        same_story: thresholds.to_same_story(),
+    })
+}
