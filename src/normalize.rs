@@ -4,7 +4,10 @@
 //! text goes through a CommonMark parser (`pulldown-cmark`), which keeps the
 //! words of headings, emphasis, links, lists and code, drops HTML tags and
 //! link targets, and decodes entities (`&amp;`, `&#8217;`, `&nbsp;`). Plain
-//! text passes through unchanged. Zero-width characters and soft hyphens are
+//! text passes through unchanged. HTML (a `.html` file, or an HTML body in
+//! an export) reaches us as HTML blocks: their tags are dropped and their
+//! text kept, block tags (`p`, `div`, `br`, `li`, headings) end a line, and
+//! `script`, `style`, `noscript` and `template` contents are dropped. Zero-width characters and soft hyphens are
 //! removed so that `wo\u{200b}rd` stays one word.
 //!
 //! The plain text keeps a map back to the original, so passages found on the
@@ -49,6 +52,7 @@ pub fn plain_text(text: &str) -> Plain {
         map: Vec::new(),
     };
     let parser = Parser::new(text).into_offset_iter();
+    let mut html = HtmlState::default();
     for (event, range) in parser {
         match event {
             Event::Text(t) | Event::Code(t) => {
@@ -57,10 +61,11 @@ pub fn plain_text(text: &str) -> Plain {
                 push_piece(&mut out, &t, range.start, exact);
             }
             Event::SoftBreak | Event::HardBreak => out.text.push('\n'),
-            Event::InlineHtml(_)
-            | Event::Html(_)
-            | Event::InlineMath(_)
-            | Event::DisplayMath(_) => out.text.push(' '),
+            Event::InlineHtml(t) | Event::Html(t) => {
+                let exact = text.get(range.clone()) == Some(&*t);
+                html.push(&mut out, &t, range.start, exact);
+            }
+            Event::InlineMath(_) | Event::DisplayMath(_) => out.text.push(' '),
             Event::Start(Tag::Item) => out.text.push('\n'),
             Event::End(
                 TagEnd::Paragraph
@@ -76,6 +81,94 @@ pub fn plain_text(text: &str) -> Plain {
         }
     }
     out
+}
+
+/// Text out of HTML, across the events of one HTML block.
+#[derive(Default)]
+struct HtmlState {
+    /// Inside an element whose content is not text (`script`, `style`):
+    /// its closing tag.
+    skip_until: Option<&'static str>,
+}
+
+const HIDDEN: [&str; 4] = ["script", "style", "noscript", "template"];
+const BLOCKS: [&str; 16] = [
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "article",
+    "section",
+    "blockquote",
+];
+
+impl HtmlState {
+    fn push(&mut self, out: &mut Plain, html: &str, src_start: usize, exact: bool) {
+        let mut rest = html;
+        let mut offset = 0;
+        while !rest.is_empty() {
+            if let Some(end_tag) = self.skip_until {
+                match rest.to_ascii_lowercase().find(end_tag) {
+                    Some(i) => {
+                        self.skip_until = None;
+                        offset += i;
+                        rest = &rest[i..];
+                    }
+                    None => return,
+                }
+            }
+            match rest.find('<') {
+                Some(0) => {
+                    let close = rest.find('>').map_or(rest.len(), |i| i + 1);
+                    let tag = &rest[1..close.saturating_sub(1).max(1)];
+                    let name: String = tag
+                        .trim_start_matches('/')
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric())
+                        .collect::<String>()
+                        .to_ascii_lowercase();
+                    if !tag.starts_with('/') {
+                        if let Some(h) = HIDDEN.iter().find(|h| **h == name) {
+                            self.skip_until = Some(match *h {
+                                "script" => "</script",
+                                "style" => "</style",
+                                "noscript" => "</noscript",
+                                _ => "</template",
+                            });
+                        }
+                    }
+                    out.text.push(if BLOCKS.contains(&name.as_str()) {
+                        '\n'
+                    } else {
+                        ' '
+                    });
+                    offset += close;
+                    rest = &rest[close..];
+                }
+                found => {
+                    let end = found.unwrap_or(rest.len());
+                    let piece = &rest[..end];
+                    if piece.contains('&') {
+                        let decoded = html_escape::decode_html_entities(piece);
+                        push_piece(out, &decoded, src_start + offset, exact && decoded == piece);
+                    } else {
+                        push_piece(out, piece, src_start + offset, exact);
+                    }
+                    offset += end;
+                    rest = &rest[end..];
+                }
+            }
+        }
+    }
 }
 
 fn push_piece(out: &mut Plain, piece: &str, src_start: usize, exact: bool) {
@@ -112,9 +205,33 @@ mod tests {
     }
 
     #[test]
-    fn html_tags_are_dropped() {
+    fn html_tags_are_dropped_and_their_text_kept() {
         let p = plain_text("<p>Hello <b>world</b></p>\n");
         assert!(!p.text.contains('<'));
+        assert!(
+            p.text.contains("Hello") && p.text.contains("world"),
+            "{:?}",
+            p.text
+        );
+    }
+
+    #[test]
+    fn an_html_page_gives_its_text() {
+        let src = "<html><head><style>p { color: red }</style><script>var x = 1;\nalert(x);</script></head>\n<body><p>Russia and Iran signed &amp; agreed.</p><p>Second paragraph.</p>\n</body></html>\n";
+        let p = plain_text(src);
+        assert!(
+            p.text.contains("Russia and Iran signed & agreed."),
+            "{:?}",
+            p.text
+        );
+        assert!(p.text.contains("Second paragraph."));
+        assert!(
+            !p.text.contains("alert") && !p.text.contains("color"),
+            "{:?}",
+            p.text
+        );
+        let at = p.text.find("Second").unwrap();
+        assert_eq!(&src[p.to_source(at)..p.to_source(at) + 6], "Second");
     }
 
     #[test]

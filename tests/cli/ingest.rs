@@ -363,3 +363,24 @@ fn field_flags_replace_the_guesses() {
         missing.stdout
     );
 }
+
+/// An HTML page and the same story as plain text: the page's text (not its
+/// tags, scripts or styles) is what is compared.
+#[test]
+fn an_html_page_is_read_as_its_text() {
+    let dir = TestDir::new("html-page");
+    let story = "Russia and Iran signed a memorandum on blockchain and artificial intelligence in Moscow on Friday, the Iranian news agency reported. The document covers cybersecurity, regulation and the joint work of technology parks in both countries.";
+    dir.write(
+        "in/page.html",
+        format!(
+            "<!doctype html><html><head><title>t</title><style>body {{ margin: 0 }}</style>\n<script>var tracking = 1;</script></head>\n<body><nav>Home</nav><p>{}</p>\n</body></html>\n",
+            story.replace(", the", " &mdash; the")
+        ),
+    );
+    dir.write("in/copy.txt", story.replace(", the", " \u{2014} the"));
+    let lines = dir
+        .run(&["cluster", "in", "--format", "jsonl"])
+        .ok()
+        .lines();
+    lines.assert_group(&["in/copy.txt", "in/page.html"]);
+}
