@@ -1,10 +1,13 @@
 //! MinHash signatures.
 //!
-//! Permutation i maps a 64-bit shingle hash h to
-//! `((a_i * h + b_i) mod 2^64) >> 32` (multiply-shift, Dietzfelbinger et
-//! al.), with odd `a_i` and any `b_i` drawn from SplitMix64 seeded with
-//! `params.seed`. Signature values are u32. The loop over permutations is
-//! branch-free over flat arrays so the compiler can vectorise it.
+//! The 64-bit shingle hash h (already a seeded xxh3 value, so uniform) is
+//! folded to 32 bits, `x = (h ^ h >> 32) as u32`, and permutation i maps it
+//! to `(a_i * x + b_i) mod 2^32`, a bijection of u32 (odd `a_i`), with
+//! `a_i`, `b_i` the high halves of SplitMix64 draws seeded with
+//! `params.seed`. Signature values are u32. The loop over permutations works
+//! on flat u32 arrays so the compiler vectorises it with the SIMD every
+//! x86-64 has (64-bit multiplies vectorise only with AVX-512); the
+//! estimate's error is checked against exact Jaccard in the tests.
 
 use crate::params::Params;
 
@@ -41,8 +44,8 @@ impl SplitMix64 {
 /// Computes signatures for one set of [`Params`].
 #[derive(Debug, Clone)]
 pub struct MinHasher {
-    a: Vec<u64>,
-    b: Vec<u64>,
+    a: Vec<u32>,
+    b: Vec<u32>,
 }
 
 impl MinHasher {
@@ -52,8 +55,8 @@ impl MinHasher {
         let mut a = Vec::with_capacity(params.num_perm);
         let mut b = Vec::with_capacity(params.num_perm);
         for _ in 0..params.num_perm {
-            a.push(rng.next_u64() | 1);
-            b.push(rng.next_u64());
+            a.push((rng.next_u64() >> 32) as u32 | 1);
+            b.push((rng.next_u64() >> 32) as u32);
         }
         MinHasher { a, b }
     }
@@ -67,8 +70,12 @@ impl MinHasher {
         }
         let mut sig = vec![u32::MAX; self.a.len()];
         for &h in hashes {
+            // fold the 64-bit hash to 32 bits; 32-bit lanes vectorise on
+            // every x86-64 (AVX2: 8 per instruction), 64-bit multiplies only
+            // with AVX-512
+            let x = (h ^ (h >> 32)) as u32;
             for ((s, &a), &b) in sig.iter_mut().zip(&self.a).zip(&self.b) {
-                let v = (a.wrapping_mul(h).wrapping_add(b) >> 32) as u32;
+                let v = a.wrapping_mul(x).wrapping_add(b);
                 *s = (*s).min(v);
             }
         }
@@ -97,6 +104,28 @@ mod tests {
             "{}",
             a.jaccard(&b)
         );
+    }
+
+    #[test]
+    fn estimate_error_over_many_pairs_is_small() {
+        // mean absolute error over pairs of Jaccard 0.1 .. 0.9, 128 perms:
+        // the binomial standard error is at most sqrt(0.25/128) = 0.044
+        let h = MinHasher::new(&Params::default());
+        let mut total = 0.0;
+        let mut n = 0.0;
+        for k in 1..10u64 {
+            for offset in 0..5u64 {
+                let base = offset * 10_000;
+                let shared = k * 40;
+                let a = set(base..base + 400);
+                let b = set(base + 400 - shared..base + 800 - shared);
+                let exact = shared as f64 / (800 - shared) as f64;
+                let est = h.signature(&a).unwrap().jaccard(&h.signature(&b).unwrap());
+                total += (est - exact).abs();
+                n += 1.0;
+            }
+        }
+        assert!(total / n < 0.045, "mean absolute error {}", total / n);
     }
 
     #[test]
