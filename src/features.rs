@@ -102,7 +102,9 @@ impl Prepared {
             .map(|&(s, e)| {
                 let start = plain.to_source(s as usize);
                 let last = plain.to_source((e as usize).saturating_sub(1));
-                (to_char(start), closing(to_char(last) + 1))
+                // the character holding the word's last byte
+                let last_char = chars.partition_point(|&(b, _)| b <= last).saturating_sub(1);
+                (to_char(start), closing(last_char + 1))
             })
             .collect();
         Aligned {

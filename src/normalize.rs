@@ -128,8 +128,12 @@ impl HtmlState {
             }
             match rest.find('<') {
                 Some(0) => {
-                    let close = rest.find('>').map_or(rest.len(), |i| i + 1);
-                    let tag = &rest[1..close.saturating_sub(1).max(1)];
+                    // an unclosed tag runs to the end of the piece (which
+                    // may end in a multi-byte character)
+                    let (close, tag) = match rest.find('>') {
+                        Some(i) => (i + 1, &rest[1..i]),
+                        None => (rest.len(), &rest[1..]),
+                    };
                     let name: String = tag
                         .trim_start_matches('/')
                         .chars()
@@ -190,6 +194,18 @@ fn push_piece(out: &mut Plain, piece: &str, src_start: usize, exact: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `normalize_tokenize` fuzz target: an HTML tag left
+    /// open at the end of the text, ending in a multi-byte character,
+    /// sliced the tag name inside that character and panicked.
+    #[test]
+    fn unclosed_html_tag_ending_in_a_multibyte_character() {
+        for text in ["<?\u{fffd}", "<p\u{e9}", "text <div \u{4e2d}", "<\u{1f680}"] {
+            let p = plain_text(text);
+            assert!(p.text.len() <= text.len() + 2, "{text:?} -> {:?}", p.text);
+        }
+        assert!(plain_text("ok <b>bold</b> <i\u{e9}").text.contains("bold"));
+    }
 
     #[test]
     fn markdown_and_entities_are_stripped() {

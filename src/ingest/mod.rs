@@ -267,13 +267,13 @@ impl Reader {
                             v
                         }
                         Err(e) => {
-                            corpus.skipped.push(bad_json(location, &e));
+                            corpus.skipped.push(bad_json_line(location, &e));
                             continue;
                         }
                     }
                 }
                 Err(e) => {
-                    corpus.skipped.push(bad_json(location, &e));
+                    corpus.skipped.push(bad_json_line(location, &e));
                     continue;
                 }
             };
@@ -282,27 +282,125 @@ impl Reader {
     }
 
     fn read_json(&self, name: &str, buf: &[u8], corpus: &mut Corpus) {
-        let value: Value = match serde_json::from_slice(buf) {
-            Ok(v) => v,
-            Err(e) => {
-                let mut location = whole(name);
-                location.line = e.line() as u64;
-                corpus.skipped.push(bad_json(location, &e));
-                return;
+        let start = buf.iter().position(|b| !b.is_ascii_whitespace());
+        match start {
+            None => corpus.skipped.push(Skipped {
+                location: whole(name),
+                reason: "empty file, no JSON value".to_string(),
+                fatal: false,
+            }),
+            Some(i) if buf[i] == b'[' => self.read_json_array(name, buf, i + 1, corpus),
+            Some(_) => match serde_json::from_slice::<Value>(buf) {
+                Ok(v) => self.push_value(&v, whole(name), corpus),
+                Err(e) => {
+                    let mut location = whole(name);
+                    location.line = e.line() as u64;
+                    corpus.skipped.push(bad_json(location, &e));
+                }
+            },
+        }
+    }
+
+    /// A JSON array read one element at a time, so that a broken or
+    /// truncated element loses only itself and what follows it (the rest
+    /// of a syntax error cannot be resynchronised), never the records
+    /// before it.
+    fn read_json_array(&self, name: &str, buf: &[u8], mut pos: usize, corpus: &mut Corpus) {
+        let skip_ws = |mut p: usize| {
+            while p < buf.len() && buf[p].is_ascii_whitespace() {
+                p += 1;
             }
+            p
         };
-        match value {
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let location = Location {
-                        file: name.to_string(),
-                        line: 0,
-                        record: Some(i as u64 + 1),
+        let line_at = |p: usize| {
+            1 + buf[..p.min(buf.len())]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64
+        };
+        let mut record = 0u64;
+        pos = skip_ws(pos);
+        if buf.get(pos) == Some(&b']') {
+            return self.trailing(name, buf, skip_ws(pos + 1), corpus);
+        }
+        loop {
+            record += 1;
+            let location = Location {
+                file: name.to_string(),
+                line: 0,
+                record: Some(record),
+            };
+            let mut values = serde_json::Deserializer::from_slice(&buf[pos..]).into_iter::<Value>();
+            match values.next() {
+                Some(Ok(v)) => {
+                    pos += values.byte_offset();
+                    self.push_value(&v, location, corpus);
+                }
+                Some(Err(e)) => {
+                    let what = if e.is_eof() {
+                        "truncated JSON"
+                    } else {
+                        "invalid JSON"
                     };
-                    self.push_value(item, location, corpus);
+                    let line = line_at(pos) + e.line() as u64 - 1;
+                    corpus.skipped.push(Skipped {
+                        location,
+                        reason: format!(
+                            "{what} at line {line}: {}; the rest of the file not read",
+                            message_of(&e)
+                        ),
+                        fatal: false,
+                    });
+                    return;
+                }
+                None => {
+                    corpus.skipped.push(Skipped {
+                        location,
+                        reason: format!(
+                            "truncated JSON at line {}: the array is not closed",
+                            line_at(pos)
+                        ),
+                        fatal: false,
+                    });
+                    return;
                 }
             }
-            other => self.push_value(&other, whole(name), corpus),
+            pos = skip_ws(pos);
+            match buf.get(pos) {
+                Some(b',') => pos = skip_ws(pos + 1),
+                Some(b']') => return self.trailing(name, buf, skip_ws(pos + 1), corpus),
+                other => {
+                    let what = match other {
+                        None => "truncated JSON: the array is not closed".to_string(),
+                        Some(_) => "invalid JSON: expected `,` or `]`".to_string(),
+                    };
+                    corpus.skipped.push(Skipped {
+                        location: Location {
+                            file: name.to_string(),
+                            line: 0,
+                            record: Some(record + 1),
+                        },
+                        reason: format!(
+                            "{what} at line {}; the rest of the file not read",
+                            line_at(pos)
+                        ),
+                        fatal: false,
+                    });
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Anything but whitespace after a closed top-level array is reported.
+    fn trailing(&self, name: &str, buf: &[u8], pos: usize, corpus: &mut Corpus) {
+        if pos < buf.len() {
+            let line = 1 + buf[..pos].iter().filter(|&&b| b == b'\n').count() as u64;
+            corpus.skipped.push(Skipped {
+                location: at(name, line),
+                reason: "invalid JSON: trailing characters after the array, not read".to_string(),
+                fatal: false,
+            });
         }
     }
 
@@ -411,6 +509,30 @@ fn bad_json(location: Location, e: &serde_json::Error) -> Skipped {
         location,
         reason: format!("{what}: {e}"),
         fatal: false,
+    }
+}
+
+/// A bad JSON line: serde's "at line 1 column N" counts within the line,
+/// which the location already names, so only the column is kept.
+fn bad_json_line(location: Location, e: &serde_json::Error) -> Skipped {
+    let what = if e.is_eof() {
+        "truncated JSON"
+    } else {
+        "invalid JSON"
+    };
+    Skipped {
+        location,
+        reason: format!("{what}: {} at column {}", message_of(e), e.column()),
+        fatal: false,
+    }
+}
+
+/// serde_json's message without its " at line L column C" suffix.
+fn message_of(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
     }
 }
 

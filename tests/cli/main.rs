@@ -14,4 +14,5 @@ mod formats;
 mod html;
 mod ingest;
 mod regression;
+mod robustness;
 mod util;
