@@ -104,7 +104,8 @@ impl Prepared {
                 let last = plain.to_source((e as usize).saturating_sub(1));
                 // the character holding the word's last byte
                 let last_char = chars.partition_point(|&(b, _)| b <= last).saturating_sub(1);
-                (to_char(start), closing(last_char + 1))
+                let first = to_char(start);
+                (first, closing(last_char + 1).max(first))
             })
             .collect();
         Aligned {

@@ -20,21 +20,38 @@ use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 pub struct Plain {
     /// The text without markup.
     pub text: String,
-    /// `(plain offset, original offset)` at the start of each piece copied
-    /// from the original, in increasing order.
-    map: Vec<(u32, u32)>,
+    /// The pieces copied from the original, in increasing order.
+    map: Vec<Piece>,
+}
+
+/// A run of plain text copied from the original.
+#[derive(Debug, Clone, Copy, Default)]
+struct Piece {
+    /// Where it starts in the plain text.
+    plain: u32,
+    /// Where it starts in the original.
+    src: u32,
+    /// Its length in bytes of plain text.
+    len: u32,
+    /// True when it is the original's bytes as they are; false when an
+    /// entity or escape was decoded (then every byte maps to `src`).
+    exact: bool,
 }
 
 impl Plain {
     /// The byte offset in the original text of byte `offset` of the plain
     /// text (the nearest earlier character that was copied).
     pub fn to_source(&self, offset: usize) -> usize {
-        let i = self.map.partition_point(|&(p, _)| p as usize <= offset);
-        if i == 0 {
+        let i = self.map.partition_point(|p| p.plain as usize <= offset);
+        let Some(piece) = i.checked_sub(1).map(|i| self.map[i]) else {
             return 0;
+        };
+        if !piece.exact {
+            return piece.src as usize;
         }
-        let (p, s) = self.map[i - 1];
-        s as usize + (offset - p as usize)
+        // past the piece (a line break the plain text added): its last byte
+        let delta = (offset - piece.plain as usize).min(piece.len.saturating_sub(1) as usize);
+        piece.src as usize + delta
     }
 }
 
@@ -184,10 +201,18 @@ fn push_piece(out: &mut Plain, piece: &str, src_start: usize, exact: bool) {
         }
         if start_new {
             let src = if exact { src_start + i } else { src_start };
-            out.map.push((out.text.len() as u32, src as u32));
+            out.map.push(Piece {
+                plain: out.text.len() as u32,
+                src: src as u32,
+                len: 0,
+                exact,
+            });
             start_new = false;
         }
         out.text.push(c);
+        if let Some(last) = out.map.last_mut() {
+            last.len += c.len_utf8() as u32;
+        }
     }
 }
 

@@ -720,3 +720,44 @@ fn unclosed_html_tag_ending_in_a_multibyte_character_is_read() {
         .ok();
     assert_eq!(run.lines().ids(), ["page.html", "odd.html"]);
 }
+
+/// Found by fuzzing (article_signature): inline code spanning lines made a
+/// word's span run backwards (start after end) in the HTML/explain offsets.
+/// Every passage and addition must lie inside its text, start before end.
+#[test]
+fn fuzz_case_spans_never_run_backwards() {
+    let data = include_bytes!("../fixtures/fuzz-span-backwards.bin");
+    let first = data.split(|&b| b == 0xff).next().unwrap_or_default();
+    let text = String::from_utf8_lossy(first).into_owned();
+    let dir = TestDir::new("fuzz-spans");
+    let copy = format!("Intro line of a repost.\n\n{text}");
+    dir.write_jsonl(
+        "feed.jsonl",
+        &[
+            json!({"id": "a", "text": text}),
+            json!({"id": "b", "text": copy}),
+        ],
+    );
+    let run = dir.run(&[
+        "explain",
+        "--corpus",
+        "feed.jsonl",
+        "a",
+        "b",
+        "--format",
+        "json",
+    ]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let ex: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    for (side, len) in [("a", text.chars().count()), ("b", copy.chars().count())] {
+        for key in ["passages", "additions"] {
+            for s in ex[side][key].as_array().unwrap() {
+                let (start, end) = (
+                    s["start"].as_u64().unwrap() as usize,
+                    s["end"].as_u64().unwrap() as usize,
+                );
+                assert!(start <= end && end <= len, "{side} {key} {s}");
+            }
+        }
+    }
+}
