@@ -152,6 +152,25 @@ impl Boilerplate {
         self.global.contains(&hash) || outlet.is_some_and(|o| self.per_outlet.contains(&(o, hash)))
     }
 
+    /// Every learned sentence: `(Some(outlet), hash)` for an outlet's
+    /// boilerplate, `(None, hash)` for stock text across outlets.
+    pub fn entries(&self) -> impl Iterator<Item = (Option<u32>, u64)> + '_ {
+        let outlet = self.per_outlet.iter().map(|&(o, h)| (Some(o), h));
+        outlet.chain(self.global.iter().map(|&h| (None, h)))
+    }
+
+    /// Boilerplate made of `entries` as [`Boilerplate::entries`] gives them.
+    pub fn from_entries(entries: impl IntoIterator<Item = (Option<u32>, u64)>) -> Self {
+        let mut b = Boilerplate::default();
+        for (o, h) in entries {
+            match o {
+                Some(o) => b.per_outlet.insert((o, h)),
+                None => b.global.insert(h),
+            };
+        }
+        b
+    }
+
     /// Number of (outlet, sentence) pairs and of corpus-wide sentences
     /// learned.
     pub fn len(&self) -> (usize, usize) {

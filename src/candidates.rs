@@ -98,12 +98,32 @@ fn partners<'a>(
     doc: u32,
     cfg: &CandidateConfig,
 ) -> impl Iterator<Item = u32> + 'a {
-    let take = if list.len() > cfg.bucket_cap {
+    list[..partners_taken(list.len(), cfg)]
+        .iter()
+        .map(|e| e.1)
+        .filter(move |&d| d != doc)
+}
+
+/// The posting key of band `j`'s key `k`: the band index is mixed into the
+/// key so equal keys of different bands never meet.
+pub fn band_key(j: usize, k: u64) -> u64 {
+    k ^ (j as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// How many members of a posting list of `len` articles each member meets:
+/// all of them, or the first `star` in a list over the cap.
+pub fn partners_taken(len: usize, cfg: &CandidateConfig) -> usize {
+    if len > cfg.bucket_cap {
         cfg.star
     } else {
-        list.len()
-    };
-    list[..take].iter().map(|e| e.1).filter(move |&d| d != doc)
+        len
+    }
+}
+
+/// Anchors a pair must share when one side has `fewest` anchors: a text too
+/// short to hold the required anchors needs all it has.
+pub fn anchors_needed(fewest: usize, cfg: &CandidateConfig) -> u32 {
+    cfg.anchor_min_shared.min((fewest as u32).max(1))
 }
 
 const LSH: u8 = 1;
@@ -114,7 +134,6 @@ pub fn candidates(features: &[Features], cfg: &CandidateConfig) -> Candidates {
     let n = features.len();
     // LSH: one posting list per (band, key); the band index is mixed into
     // the key so equal keys of different bands never meet
-    let band_key = |j: usize, k: u64| k ^ (j as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     let lsh = Postings::build((0..n).into_par_iter().flat_map_iter(|d| {
         features[d]
             .band_keys
@@ -142,10 +161,8 @@ pub fn candidates(features: &[Features], cfg: &CandidateConfig) -> Candidates {
                     *counts.entry(e).or_default() += 1;
                 }
             }
-            // a text too short to hold the required anchors needs all it has
             let need = |e: u32| {
-                let fewest = f.anchors.len().min(features[e as usize].anchors.len()) as u32;
-                cfg.anchor_min_shared.min(fewest.max(1))
+                anchors_needed(f.anchors.len().min(features[e as usize].anchors.len()), cfg)
             };
             found.extend(
                 counts

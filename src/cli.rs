@@ -33,6 +33,122 @@ pub enum Command {
     /// matches with figures, passages and provenance. Exit 0 when at least
     /// one is a reprint, 1 when none is.
     Check(CheckArgs),
+    /// A persistent index: create it, add today's feed to it, remove
+    /// articles, show its statistics, export its groups.
+    #[command(subcommand)]
+    Index(IndexCommand),
+}
+
+/// `reprint index ...`.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Create an empty index with the given parameters (kept for every add
+    /// and check).
+    Create(IndexCreateArgs),
+    /// Add articles: matched against everything stored, groups and
+    /// originals updated. Each batch is committed whole.
+    Add(IndexAddArgs),
+    /// Remove articles by id; their groups are worked out again.
+    Remove(IndexRemoveArgs),
+    /// What the index holds; `--check` also verifies it is consistent.
+    Stats(IndexStatsArgs),
+    /// Every stored article as `cluster --format jsonl` prints it.
+    Export(IndexExportArgs),
+}
+
+/// `reprint index create`.
+#[derive(Debug, Args)]
+pub struct IndexCreateArgs {
+    /// The index file to create.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Fingerprint parameters.
+    #[command(flatten)]
+    pub params: ParamArgs,
+    /// Relation thresholds.
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+}
+
+/// `reprint index add`.
+#[derive(Debug, Args)]
+pub struct IndexAddArgs {
+    /// The index file.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Files or folders (read recursively), `-` for standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Articles per committed batch (0: all in one).
+    #[arg(long, default_value_t = 50_000)]
+    pub batch_size: usize,
+    /// Wait for another process adding to the index instead of failing.
+    #[arg(long)]
+    pub wait: bool,
+    /// Worker threads (0 = all cores).
+    #[arg(short = 'j', long, default_value_t = 0)]
+    pub threads: usize,
+    /// Exit with code 2 if any record is skipped.
+    #[arg(long)]
+    pub strict: bool,
+    /// No summary on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Field names of JSON inputs.
+    #[command(flatten)]
+    pub fields: FieldArgs,
+}
+
+/// `reprint index remove`.
+#[derive(Debug, Args)]
+pub struct IndexRemoveArgs {
+    /// The index file.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Ids of the articles to remove.
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+    /// Wait for another process writing to the index instead of failing.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// Formats of `index stats`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    /// For people.
+    Table,
+    /// One JSON object.
+    Json,
+}
+
+/// `reprint index stats`.
+#[derive(Debug, Args)]
+pub struct IndexStatsArgs {
+    /// The index file.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Also check that the tables agree and SQLite finds no damage (exit 2
+    /// when not).
+    #[arg(long)]
+    pub check: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    pub format: StatsFormat,
+}
+
+/// `reprint index export`.
+#[derive(Debug, Args)]
+pub struct IndexExportArgs {
+    /// The index file.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Write here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Skip shared passages and additions.
+    #[arg(long)]
+    pub no_evidence: bool,
 }
 
 /// Formats of `check`.
@@ -54,8 +170,23 @@ pub struct CheckArgs {
     #[arg(required = true, value_name = "ARTICLE")]
     pub articles: Vec<String>,
     /// The corpus to check against (files, folders, `-`); repeat for more.
-    #[arg(long, required = true, value_name = "CORPUS")]
+    #[arg(
+        long,
+        value_name = "CORPUS",
+        required_unless_present = "index",
+        conflicts_with = "index"
+    )]
     pub against: Vec<String>,
+    /// The index to check against (see `reprint index`); its own parameters
+    /// are used.
+    #[arg(long, value_name = "PATH")]
+    pub index: Option<PathBuf>,
+    /// With --index: add the checked articles to the index afterwards.
+    #[arg(long, requires = "index")]
+    pub add: bool,
+    /// With --add: wait for another process adding to the index.
+    #[arg(long, requires = "add")]
+    pub wait: bool,
     /// Matches shown per article.
     #[arg(long, default_value_t = 10)]
     pub limit: usize,

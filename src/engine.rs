@@ -73,7 +73,6 @@ pub struct Fingerprinted {
 impl Engine {
     /// Prepares, learns boilerplate and fingerprints every article.
     pub fn fingerprint(&self, articles: &[Article]) -> Fingerprinted {
-        let hasher = MinHasher::new(&self.params);
         let prepared: Vec<Prepared> = articles
             .par_iter()
             .map(|a| Prepared::of_article(a, &self.params))
@@ -99,28 +98,50 @@ impl Engine {
             .collect();
         let boiler = Boilerplate::learn(&docs, &self.boilerplate);
         drop(docs);
-        let kept_ids = outlet_ids.clone();
-        let (features, credited): (Vec<Features>, Vec<Option<String>>) = prepared
-            .into_par_iter()
-            .zip(outlet_ids)
-            .map(|(p, outlet)| {
-                // an article that would be all boilerplate is compared on
-                // all its words: it is a brief syndicated as is, or one
-                // outlet's repeated copy of a story, not a page of chrome
-                let all = (0..p.sentence_hashes.len())
-                    .all(|s| boiler.is_boilerplate(outlet, p.sentence_hashes[s]));
-                let masked = |s: usize| !all && boiler.is_boilerplate(outlet, p.sentence_hashes[s]);
-                let f = Features::new(&p, masked, &self.params, &hasher);
-                (f, p.credited(masked))
-            })
-            .unzip();
+        let (features, credited) = self.fingerprint_prepared(prepared, &outlet_ids, &boiler);
         Fingerprinted {
             features,
             credited,
             outlets,
-            outlet_ids: kept_ids,
+            outlet_ids,
             boilerplate: boiler,
         }
+    }
+
+    /// Fingerprints prepared articles of `outlet_ids` with learned
+    /// boilerplate; also returns the source each credits.
+    pub fn fingerprint_prepared(
+        &self,
+        prepared: Vec<Prepared>,
+        outlet_ids: &[Option<u32>],
+        boiler: &Boilerplate,
+    ) -> (Vec<Features>, Vec<Option<String>>) {
+        let hasher = MinHasher::new(&self.params);
+        prepared
+            .into_par_iter()
+            .zip(outlet_ids)
+            .map(|(p, &outlet)| self.fingerprint_one(&p, outlet, boiler, &hasher))
+            .unzip()
+    }
+
+    /// Fingerprints one prepared article of `outlet`.
+    pub fn fingerprint_one(
+        &self,
+        p: &Prepared,
+        outlet: Option<u32>,
+        boiler: &Boilerplate,
+        hasher: &MinHasher,
+    ) -> (Features, Option<String>) {
+        // an article that would be all boilerplate is compared on all its
+        // words: it is a brief syndicated as is, or one outlet's repeated
+        // copy of a story, not a page of chrome
+        let all = p
+            .sentence_hashes
+            .iter()
+            .all(|&h| boiler.is_boilerplate(outlet, h));
+        let masked = |s: usize| !all && boiler.is_boilerplate(outlet, p.sentence_hashes[s]);
+        let f = Features::new(p, masked, &self.params, hasher);
+        (f, p.credited(masked))
     }
 
     /// Same-story links between groups: the best article pair per pair of

@@ -32,6 +32,22 @@ pub enum ErrorKind {
     /// Writing a report failed.
     #[error("cannot write output: {0}")]
     Output(#[source] io::Error),
+    /// An index cannot be created, opened, read or written.
+    #[error("index {path}: {message}")]
+    Index {
+        /// The index file.
+        path: PathBuf,
+        /// What went wrong and what to do.
+        message: String,
+    },
+    /// Another process is writing to the index.
+    #[error(
+        "index {path} is locked: another process is adding to it (pass --wait to wait for it)"
+    )]
+    IndexLocked {
+        /// The index file.
+        path: PathBuf,
+    },
     /// A parameter is out of range or inconsistent with another one.
     #[error("invalid parameters: {0}")]
     Params(#[from] ParamError),
@@ -84,6 +100,15 @@ impl Error {
         ErrorKind::Io {
             path: path.into(),
             source,
+        }
+        .into()
+    }
+
+    /// An index error on `path`.
+    pub fn index(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        ErrorKind::Index {
+            path: path.into(),
+            message: message.into(),
         }
         .into()
     }

@@ -201,7 +201,7 @@ impl Prepared {
 }
 
 /// The fingerprint of one article after boilerplate masking.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Features {
     /// Distinct shingle hashes (low 32 bits), sorted.
     pub shingles: Vec<u32>,

@@ -49,6 +49,7 @@ pub mod evidence;
 pub mod explain;
 pub mod features;
 pub mod html;
+pub mod index;
 pub mod ingest;
 pub mod lsh;
 pub mod minhash;

@@ -12,7 +12,7 @@
 use crate::params::Params;
 
 /// A MinHash signature: one minimum per permutation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Signature(pub Vec<u32>);
 
 impl Signature {

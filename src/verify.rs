@@ -126,7 +126,7 @@ impl Thresholds {
 }
 
 /// The figures of one verified pair.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Figures {
     /// Jaccard similarity of the shingle sets.
     pub jaccard: f64,
@@ -145,7 +145,7 @@ pub struct Figures {
 }
 
 /// A verified pair: its figures and, when it is a copy, the relation.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     /// The figures.
     pub figures: Figures,

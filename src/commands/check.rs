@@ -4,7 +4,9 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use reprint::check::CheckResult;
+use reprint::index::{Access, Index};
 use reprint::ingest::{Input, Reader};
+use reprint::Engine;
 use reprint::{Error, ErrorKind};
 
 use crate::cli::{CheckArgs, CheckFormat, Color};
@@ -23,17 +25,38 @@ pub fn run(args: CheckArgs) -> reprint::Result<ExitCode> {
             fatal |= s.fatal;
         }
     }
+    drop(err);
     if fatal {
         return Ok(ExitCode::from(2));
     }
     if checked.articles.is_empty() {
-        let _ = writeln!(err, "reprint: error: no article to check");
+        eprintln!("reprint: error: no article to check");
         return Ok(ExitCode::from(2));
     }
     let limit = args.limit.max(1);
-    let results = crate::commands::with_threads(args.threads, || {
-        engine.check(corpus, checked.articles, limit)
-    });
+    let results = match &args.index {
+        Some(path) => {
+            let mut index = Index::open(path, Access::Read)?;
+            // tuning flags left at their defaults mean "the index's own"
+            if !same_config(&engine, &Engine::default()) {
+                index.ensure_same_config(&engine)?;
+            }
+            index.set_evidence(engine.evidence);
+            let results = index.check(&checked.articles, limit)?;
+            if args.add {
+                drop(index);
+                let mut index = Index::open(path, Access::Write { wait: args.wait })?;
+                let summary = index.add(checked.articles, 0, |_, _| {})?;
+                for (id, at) in &summary.already_present {
+                    eprintln!("reprint: not added {at}: id {id:?} is already in the index");
+                }
+            }
+            results
+        }
+        None => crate::commands::with_threads(args.threads, || {
+            engine.check(corpus, checked.articles, limit)
+        }),
+    };
 
     let stdout = io::stdout();
     let to_terminal = stdout.is_terminal();
@@ -106,4 +129,12 @@ fn write_table(results: &[CheckResult], color: bool, w: &mut impl Write) -> io::
         }
     }
     Ok(())
+}
+
+/// True when two engines fingerprint and relate alike.
+fn same_config(a: &Engine, b: &Engine) -> bool {
+    a.params == b.params
+        && a.thresholds == b.thresholds
+        && a.boilerplate == b.boilerplate
+        && a.candidates == b.candidates
 }

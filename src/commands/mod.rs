@@ -3,6 +3,7 @@
 mod check;
 mod cluster;
 mod explain;
+mod index;
 
 use std::process::ExitCode;
 
@@ -14,6 +15,7 @@ pub fn run(cli: Cli) -> reprint::Result<ExitCode> {
         Command::Cluster(args) => cluster::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Check(args) => check::run(args),
+        Command::Index(command) => index::run(command),
     }
 }
 

@@ -1,0 +1,199 @@
+//! `reprint index create|add|remove|stats|export`.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+
+use reprint::index::{Access, Index, IndexStats};
+use reprint::ingest::{Input, Reader};
+use reprint::{Error, ErrorKind};
+
+use crate::cli::{
+    IndexAddArgs, IndexCommand, IndexCreateArgs, IndexExportArgs, IndexRemoveArgs, IndexStatsArgs,
+    StatsFormat,
+};
+
+pub fn run(command: IndexCommand) -> reprint::Result<ExitCode> {
+    match command {
+        IndexCommand::Create(args) => create(args),
+        IndexCommand::Add(args) => add(args),
+        IndexCommand::Remove(args) => remove(args),
+        IndexCommand::Stats(args) => stats(args),
+        IndexCommand::Export(args) => export(args),
+    }
+}
+
+fn create(args: IndexCreateArgs) -> reprint::Result<ExitCode> {
+    let engine = crate::commands::engine(&args.params, &args.thresholds, false)?;
+    Index::create(&args.path, &engine)?;
+    eprintln!("reprint: created index {}", args.path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn add(args: IndexAddArgs) -> reprint::Result<ExitCode> {
+    // the lock first: a second writer learns at once, before any reading
+    let mut index = Index::open(&args.path, Access::Write { wait: args.wait })?;
+    let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
+    let show = !args.quiet && io::stderr().is_terminal();
+    if show {
+        eprint!("\rreprint: reading...\x1b[K");
+    }
+    let corpus = Reader::new(args.fields.to_fields()).read(&inputs);
+    let mut err = io::stderr().lock();
+    for s in &corpus.skipped {
+        let _ = writeln!(err, "reprint: skipped {}: {}", s.location, s.reason);
+    }
+    for w in &corpus.warnings {
+        let _ = writeln!(err, "reprint: warning: {}: {}", w.location, w.message);
+    }
+    drop(err);
+    let skipped = corpus.skipped.len();
+    let fatal = corpus.skipped.iter().any(|s| s.fatal);
+    if fatal {
+        return Ok(ExitCode::from(2));
+    }
+    let summary = crate::commands::with_threads(args.threads, || {
+        index.add(corpus.articles, args.batch_size, |done, total| {
+            if show {
+                eprint!("\rreprint: added {done}/{total} articles...\x1b[K");
+            }
+        })
+    })?;
+    if show {
+        eprint!("\r\x1b[K");
+    }
+    let mut err = io::stderr().lock();
+    for (id, at) in &summary.already_present {
+        let _ = writeln!(
+            err,
+            "reprint: not added {at}: id {id:?} is already in the index"
+        );
+    }
+    if !args.quiet {
+        let _ = writeln!(
+            err,
+            "reprint: added {} articles in {} batch(es), {} already present, {} skipped; \
+             {} copy pairs, {} articles regrouped, {} re-fingerprinted",
+            summary.added,
+            summary.batches,
+            summary.already_present.len(),
+            skipped,
+            summary.copy_pairs,
+            summary.regrouped,
+            summary.refingerprinted
+        );
+    }
+    if args.strict && skipped > 0 {
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn remove(args: IndexRemoveArgs) -> reprint::Result<ExitCode> {
+    let mut index = Index::open(&args.path, Access::Write { wait: args.wait })?;
+    let summary = index.remove(&args.ids)?;
+    for id in &summary.not_found {
+        eprintln!("reprint: not in the index: {id:?}");
+    }
+    eprintln!(
+        "reprint: removed {} articles, {} regrouped",
+        summary.removed, summary.regrouped
+    );
+    Ok(if summary.not_found.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn stats(args: IndexStatsArgs) -> reprint::Result<ExitCode> {
+    let index = Index::open(&args.path, Access::Read)?;
+    let stats = index.stats(args.check)?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    let written = match args.format {
+        StatsFormat::Json => serde_json::to_writer_pretty(&mut out, &stats)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out)),
+        StatsFormat::Table => write_stats(&stats, &mut out),
+    };
+    written
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::from(ErrorKind::Output(e)))?;
+    let sound = stats.problems.as_ref().is_none_or(Vec::is_empty);
+    Ok(if sound {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+fn write_stats(s: &IndexStats, w: &mut impl Write) -> io::Result<()> {
+    let p = &s.config.params;
+    writeln!(w, "articles          {}", s.articles)?;
+    writeln!(
+        w,
+        "groups            {} ({} articles), {} alone",
+        s.groups, s.grouped_articles, s.singletons
+    )?;
+    writeln!(w, "copy pairs        {}", s.copy_pairs)?;
+    writeln!(
+        w,
+        "postings          {} band, {} anchor",
+        s.band_postings, s.anchor_postings
+    )?;
+    writeln!(w, "boilerplate       {} sentences", s.boilerplate_sentences)?;
+    writeln!(w, "outlets           {}", s.outlets)?;
+    for o in &s.top_outlets {
+        writeln!(w, "  {:<24} {}", o.outlet, o.articles)?;
+    }
+    writeln!(w, "batches           {}", s.batches)?;
+    writeln!(w, "size              {:.1} MB", s.file_bytes as f64 / 1e6)?;
+    writeln!(
+        w,
+        "parameters        k={} perm={} bands={}x{} seed={} anchors w={} normaliser v{} schema v{}",
+        p.shingle_size,
+        p.num_perm,
+        p.bands,
+        p.rows,
+        p.seed,
+        p.anchor_window,
+        p.normalizer_version,
+        s.schema_version
+    )?;
+    writeln!(
+        w,
+        "created           {}",
+        s.created_at.as_deref().unwrap_or("?")
+    )?;
+    writeln!(
+        w,
+        "updated           {}",
+        s.updated_at.as_deref().unwrap_or("never")
+    )?;
+    if let Some(problems) = &s.problems {
+        if problems.is_empty() {
+            writeln!(w, "check             ok")?;
+        }
+        for p in problems {
+            writeln!(w, "problem           {p}")?;
+        }
+    }
+    Ok(())
+}
+
+fn export(args: IndexExportArgs) -> reprint::Result<ExitCode> {
+    let mut index = Index::open(&args.path, Access::Read)?;
+    index.set_evidence(!args.no_evidence);
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).map_err(|e| Error::io(path, e))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+    index.export(|line| {
+        serde_json::to_writer(&mut out, line)?;
+        writeln!(out)
+    })?;
+    out.flush().map_err(|e| Error::from(ErrorKind::Output(e)))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,253 @@
+//! A persistent, incremental index: everything seen before, ready to check
+//! one article against in milliseconds, and to add today's feed to without
+//! recomputing yesterday's.
+//!
+//! The mutable state lives in SQLite (WAL mode, see [`schema`]): articles,
+//! their fingerprints, the LSH band and anchor posting lists, the verified
+//! copy pairs, the learned boilerplate and every article's place in its
+//! provenance group. An `add` is one transaction per batch:
+//!
+//! 1. new articles are prepared (words, sentences) and stored;
+//! 2. boilerplate is learned again from every stored article's sentences;
+//!    stored articles whose masked sentences changed are fingerprinted
+//!    again (so the index never drifts from what `cluster` would learn);
+//! 3. new and re-fingerprinted articles get candidates from the posting
+//!    lists (the same two channels and bucket cap as `cluster`), which are
+//!    verified on exact shingle sets and stored as edges;
+//! 4. the connected parts of the copy graph they touch are grouped again
+//!    with the same rules as `cluster`, and provenance is worked out anew
+//!    (an older original arriving after its copies becomes the original).
+//!
+//! Readers use their own connections and never wait for a writer; a second
+//! writer gets [`ErrorKind::IndexLocked`] or, asked to, waits.
+
+mod probe;
+mod query;
+mod regroup;
+pub mod schema;
+mod store;
+mod update;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+pub use query::{IndexStats, OutletCount};
+pub use schema::{IndexConfig, SCHEMA_VERSION};
+pub use update::{AddSummary, RemoveSummary};
+
+use crate::engine::Engine;
+use crate::error::{Error, ErrorKind, Result};
+
+/// How to open an index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Checks, stats and exports: never blocks a writer.
+    Read,
+    /// Adds and removes. With `wait`, a writer already at work is waited
+    /// for; without, opening for a write fails with
+    /// [`ErrorKind::IndexLocked`].
+    Write {
+        /// Wait for another writer instead of failing.
+        wait: bool,
+    },
+}
+
+/// An open index.
+pub struct Index {
+    conn: Connection,
+    path: PathBuf,
+    engine: Engine,
+    access: Access,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index").field("path", &self.path).finish()
+    }
+}
+
+impl Index {
+    /// Creates an empty index at `path` with `engine`'s configuration (which
+    /// every later add and check uses). Fails when `path` exists.
+    pub fn create(path: &Path, engine: &Engine) -> Result<Index> {
+        if path.exists() {
+            return Err(Error::index(
+                path,
+                "already exists (remove it, or `index add` to it)",
+            ));
+        }
+        let conn = Connection::open(path).map_err(|e| db_error(path, e))?;
+        let config = IndexConfig {
+            params: engine.params.clone(),
+            thresholds: engine.thresholds.clone(),
+            boilerplate: engine.boilerplate.clone(),
+            candidates: engine.candidates.clone(),
+        };
+        let setup = || -> rusqlite::Result<()> {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "page_size", 8192)?;
+            conn.execute_batch(&format!("BEGIN; {} COMMIT;", schema::DDL))?;
+            schema::set_meta(&conn, "application", schema::APPLICATION)?;
+            schema::set_meta(&conn, "schema_version", &SCHEMA_VERSION.to_string())?;
+            let json = serde_json::to_string(&config).expect("configuration serialises");
+            schema::set_meta(&conn, "config", &json)?;
+            schema::set_meta(&conn, "created_at", &now())?;
+            Ok(())
+        };
+        setup().map_err(|e| db_error(path, e))?;
+        drop(conn);
+        Index::open(path, Access::Write { wait: false })
+    }
+
+    /// Opens the index at `path`. The configuration stored in it is used;
+    /// an unknown schema or a file that is not an index is an error that
+    /// says what to do.
+    pub fn open(path: &Path, access: Access) -> Result<Index> {
+        if !path.is_file() {
+            return Err(Error::index(
+                path,
+                "no such index (create it with `reprint index create`)",
+            ));
+        }
+        let flags = match access {
+            // read-write even for readers: a reader may have to recover the
+            // write-ahead log a killed writer left; it never writes rows
+            Access::Read | Access::Write { .. } => {
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            }
+        };
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| db_error(path, e))?;
+        let busy = match access {
+            Access::Write { wait: true } => Duration::from_secs(24 * 3600),
+            // a reader waits out a writer's brief checkpoint or recovery
+            Access::Read => Duration::from_secs(10),
+            Access::Write { wait: false } => Duration::ZERO,
+        };
+        conn.busy_timeout(busy).map_err(|e| db_error(path, e))?;
+        let not_index = || {
+            Error::index(
+                path,
+                "not a reprint index (it is not SQLite, or has no reprint tables)",
+            )
+        };
+        let application =
+            schema::get_meta(&conn, "application").map_err(|e| match e.sqlite_error_code() {
+                Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
+                    db_error(path, e)
+                }
+                _ => not_index(),
+            })?;
+        if application.as_deref() != Some(schema::APPLICATION) {
+            return Err(not_index());
+        }
+        let version: u32 = schema::get_meta(&conn, "schema_version")
+            .map_err(|e| db_error(path, e))?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if version != SCHEMA_VERSION {
+            return Err(Error::index(
+                path,
+                format!(
+                    "schema version {version}, this reprint reads version {SCHEMA_VERSION}: \
+                     rebuild the index with this version (`index export` from the old \
+                     reprint keeps the groups)"
+                ),
+            ));
+        }
+        let config: IndexConfig = schema::get_meta(&conn, "config")
+            .map_err(|e| db_error(path, e))?
+            .and_then(|c| serde_json::from_str(&c).ok())
+            .ok_or_else(|| Error::index(path, "its configuration is unreadable"))?;
+        if config.params.normalizer_version != crate::params::NORMALIZER_VERSION {
+            return Err(Error::index(
+                path,
+                format!(
+                    "built with normaliser version {}, this reprint has version {}: \
+                     fingerprints would not match; rebuild the index",
+                    config.params.normalizer_version,
+                    crate::params::NORMALIZER_VERSION
+                ),
+            ));
+        }
+        let engine = Engine {
+            params: config.params,
+            thresholds: config.thresholds,
+            boilerplate: config.boilerplate,
+            candidates: config.candidates,
+            ..Engine::default()
+        };
+        Ok(Index {
+            conn,
+            path: path.to_path_buf(),
+            engine,
+            access,
+        })
+    }
+
+    /// The configuration the index was created with.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Mutable access to settings that do not shape stored state (evidence,
+    /// same-story).
+    pub fn set_evidence(&mut self, evidence: bool) {
+        self.engine.evidence = evidence;
+    }
+
+    /// The index file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Fails unless `engine` fingerprints and relates exactly as the
+    /// index's own configuration does.
+    pub fn ensure_same_config(&self, engine: &Engine) -> Result<()> {
+        let differs = |what: &str| {
+            Err(Error::index(
+                &self.path,
+                format!(
+                    "was created with other {what}; drop those flags to use the index's own, \
+                     or build a new index with them"
+                ),
+            ))
+        };
+        if engine.params != self.engine.params {
+            return differs("fingerprint parameters");
+        }
+        if engine.thresholds != self.engine.thresholds {
+            return differs("relation thresholds");
+        }
+        if engine.boilerplate != self.engine.boilerplate {
+            return differs("boilerplate rules");
+        }
+        if engine.candidates != self.engine.candidates {
+            return differs("candidate settings");
+        }
+        Ok(())
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
+        |e| db_error(&self.path, e)
+    }
+}
+
+/// A database error on `path`, "locked" when another writer holds it.
+fn db_error(path: &Path, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => ErrorKind::IndexLocked {
+            path: path.to_path_buf(),
+        }
+        .into(),
+        Some(ErrorCode::NotADatabase) => Error::index(path, "not a reprint index (not SQLite)"),
+        _ => Error::index(path, e.to_string()),
+    }
+}
+
+/// The current time, RFC 3339 in UTC, for the index's own records.
+fn now() -> String {
+    chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

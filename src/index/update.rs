@@ -1,0 +1,416 @@
+//! `add` and `remove`: each batch one transaction that leaves the index as
+//! grouping every stored article from scratch would.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use rayon::prelude::*;
+use rusqlite::{params, Connection, TransactionBehavior};
+use serde::Serialize;
+
+use crate::article::Article;
+use crate::boilerplate::{Boilerplate, DocSentences};
+use crate::engine::Engine;
+use crate::error::{ErrorKind, Result};
+use crate::features::{Features, Prepared};
+use crate::index::regroup::{regroup, FeatureCache};
+use crate::index::store::{self, decode, encode};
+use crate::index::{now, Access, Index};
+use crate::minhash::MinHasher;
+
+/// What an `add` did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AddSummary {
+    /// Articles added.
+    pub added: usize,
+    /// Articles not added because their id is already in the index (or
+    /// earlier in the input), with where they were read.
+    pub already_present: Vec<(String, String)>,
+    /// Committed batches.
+    pub batches: usize,
+    /// Stored articles fingerprinted again because the boilerplate learned
+    /// from the new ones changed what is masked in them.
+    pub refingerprinted: usize,
+    /// Candidate pairs verified.
+    pub candidate_pairs: usize,
+    /// Copy pairs stored.
+    pub copy_pairs: usize,
+    /// Articles whose group was worked out again.
+    pub regrouped: usize,
+}
+
+/// What a `remove` did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RemoveSummary {
+    /// Articles removed.
+    pub removed: usize,
+    /// Ids not in the index.
+    pub not_found: Vec<String>,
+    /// Stored articles fingerprinted again.
+    pub refingerprinted: usize,
+    /// Articles whose group was worked out again.
+    pub regrouped: usize,
+}
+
+/// Counts of one refresh.
+#[derive(Default)]
+struct Refreshed {
+    refingerprinted: usize,
+    candidate_pairs: usize,
+    copy_pairs: usize,
+    regrouped: usize,
+}
+
+impl Index {
+    /// Adds `articles` in batches of `batch_size` (0: one batch), each
+    /// committed whole. `progress` hears (articles done, total) after each
+    /// batch.
+    pub fn add(
+        &mut self,
+        articles: Vec<Article>,
+        batch_size: usize,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<AddSummary> {
+        self.writable()?;
+        let total = articles.len();
+        let size = if batch_size == 0 {
+            total.max(1)
+        } else {
+            batch_size
+        };
+        let mut summary = AddSummary::default();
+        let mut rest = articles.into_iter().peekable();
+        let mut done = 0;
+        let mut seen: HashSet<String> = HashSet::new();
+        while rest.peek().is_some() {
+            let batch: Vec<Article> = rest.by_ref().take(size).collect();
+            done += batch.len();
+            self.add_batch(batch, &mut seen, &mut summary)?;
+            summary.batches += 1;
+            progress(done, total);
+        }
+        Ok(summary)
+    }
+
+    fn add_batch(
+        &mut self,
+        articles: Vec<Article>,
+        seen: &mut HashSet<String>,
+        summary: &mut AddSummary,
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let err = |e| super::db_error(&path, e);
+        let engine = self.engine.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let mut fresh = Vec::with_capacity(articles.len());
+        for a in articles {
+            let present = store::doc_of(&tx, &a.id).map_err(err)?.is_some();
+            if present || !seen.insert(a.id.clone()) {
+                summary
+                    .already_present
+                    .push((a.id.clone(), a.location.to_string()));
+            } else {
+                fresh.push(a);
+            }
+        }
+        if fresh.is_empty() {
+            return tx.commit().map_err(err);
+        }
+        let first: u32 = tx
+            .query_row("SELECT COALESCE(MAX(doc) + 1, 0) FROM articles", [], |r| {
+                r.get(0)
+            })
+            .map_err(err)?;
+        tx.execute(
+            "INSERT INTO batches(added_at, articles, removed) VALUES (?1, ?2, 0)",
+            params![now(), fresh.len() as i64],
+        )
+        .map_err(err)?;
+        let batch = tx.last_insert_rowid();
+        let prepared: Vec<Prepared> = fresh
+            .par_iter()
+            .map(|a| Prepared::of_article(a, &engine.params))
+            .collect();
+        let mut new = Vec::with_capacity(fresh.len());
+        {
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT INTO articles(doc, id, title, text, published_at, published_ts,
+                     source, url, canonical, outlet, location, batch)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )
+                .map_err(err)?;
+            for (i, (a, p)) in fresh.into_iter().zip(prepared).enumerate() {
+                let doc = first + i as u32;
+                let outlet = match a.outlet_key() {
+                    Some(name) => Some(store::intern_outlet(&tx, &name).map_err(err)?),
+                    None => None,
+                };
+                put.execute(params![
+                    doc,
+                    a.id,
+                    a.title,
+                    a.text,
+                    a.published_at,
+                    a.published_ts,
+                    a.source,
+                    a.url,
+                    a.canonical,
+                    outlet,
+                    a.location.to_string(),
+                    batch
+                ])
+                .map_err(err)?;
+                new.push((doc, outlet, p));
+            }
+        }
+        summary.added += new.len();
+        let r = refresh(&tx, &engine, new, Vec::new()).map_err(err)?;
+        summary.refingerprinted += r.refingerprinted;
+        summary.candidate_pairs += r.candidate_pairs;
+        summary.copy_pairs += r.copy_pairs;
+        summary.regrouped += r.regrouped;
+        super::schema::set_meta(&tx, "updated_at", &now()).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// Removes the articles with these ids, in one transaction; groups they
+    /// were in are worked out again.
+    pub fn remove(&mut self, ids: &[String]) -> Result<RemoveSummary> {
+        self.writable()?;
+        let path = self.path.clone();
+        let err = |e| super::db_error(&path, e);
+        let engine = self.engine.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let mut summary = RemoveSummary::default();
+        let mut touched: BTreeSet<u32> = BTreeSet::new();
+        let mut removed: BTreeSet<u32> = BTreeSet::new();
+        for id in ids {
+            let Some(doc) = store::doc_of(&tx, id).map_err(err)? else {
+                summary.not_found.push(id.clone());
+                continue;
+            };
+            if !removed.insert(doc) {
+                continue;
+            }
+            touched.extend(forget(&tx, doc).map_err(err)?);
+            tx.execute("DELETE FROM articles WHERE doc = ?1", [doc])
+                .map_err(err)?;
+        }
+        summary.removed = removed.len();
+        let touched: Vec<u32> = touched.difference(&removed).copied().collect();
+        if summary.removed > 0 {
+            tx.execute(
+                "INSERT INTO batches(added_at, articles, removed) VALUES (?1, 0, ?2)",
+                params![now(), summary.removed as i64],
+            )
+            .map_err(err)?;
+            let r = refresh(&tx, &engine, Vec::new(), touched).map_err(err)?;
+            summary.refingerprinted = r.refingerprinted;
+            summary.regrouped = r.regrouped;
+            super::schema::set_meta(&tx, "updated_at", &now()).map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(summary)
+    }
+
+    fn writable(&self) -> Result<()> {
+        match self.access {
+            Access::Write { .. } => Ok(()),
+            Access::Read => Err(ErrorKind::Index {
+                path: self.path.clone(),
+                message: "opened for reading only".to_string(),
+            }
+            .into()),
+        }
+    }
+}
+
+/// Drops `doc`'s fingerprint, postings, edges and placement; returns the
+/// articles it was linked or grouped with.
+fn forget(conn: &Connection, doc: u32) -> rusqlite::Result<Vec<u32>> {
+    let mut linked = Vec::new();
+    if let Some(f) = store::features(conn, doc)? {
+        store::write_postings(conn, doc, &f, false)?;
+    }
+    for sql in [
+        "SELECT b FROM edges WHERE a = ?1",
+        "SELECT a FROM edges WHERE b = ?1",
+        "SELECT doc FROM placements WHERE grp = (SELECT grp FROM placements WHERE doc = ?1)",
+    ] {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map([doc], |r| r.get::<_, u32>(0))?;
+        for d in rows {
+            linked.push(d?);
+        }
+    }
+    conn.execute("DELETE FROM edges WHERE a = ?1", [doc])?;
+    conn.execute("DELETE FROM edges WHERE b = ?1", [doc])?;
+    conn.execute(
+        "DELETE FROM groups WHERE grp = (SELECT grp FROM placements WHERE doc = ?1)",
+        [doc],
+    )?;
+    conn.execute("DELETE FROM placements WHERE doc = ?1", [doc])?;
+    conn.execute("DELETE FROM features WHERE doc = ?1", [doc])?;
+    Ok(linked)
+}
+
+/// Learns boilerplate again, fingerprints `new` articles and the stored ones
+/// whose masking changed, stores their candidates' copy relations and
+/// regroups everything they (and `touched`) are connected to.
+fn refresh(
+    conn: &Connection,
+    engine: &Engine,
+    new: Vec<(u32, Option<u32>, Prepared)>,
+    touched: Vec<u32>,
+) -> rusqlite::Result<Refreshed> {
+    let mut out = Refreshed::default();
+    // 1. boilerplate from every article's sentences
+    let stored: Vec<(u32, Option<u32>, Vec<u64>)> = {
+        let mut stmt = conn.prepare(
+            "SELECT f.doc, a.outlet, f.sentences FROM features f JOIN articles a ON a.doc = f.doc
+             ORDER BY f.doc",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Vec<u8>>(2)?)))?;
+        let mut v = Vec::new();
+        for row in rows {
+            let (d, o, blob) = row?;
+            v.push((d, o, decode(&blob)?));
+        }
+        v
+    };
+    let learned = {
+        let docs: Vec<DocSentences> = stored
+            .iter()
+            .map(|(_, o, s)| DocSentences {
+                outlet: *o,
+                sentences: s,
+            })
+            .chain(new.iter().map(|(_, o, p)| DocSentences {
+                outlet: *o,
+                sentences: &p.sentence_hashes,
+            }))
+            .collect();
+        Boilerplate::learn(&docs, &engine.boilerplate)
+    };
+    let before: HashSet<(Option<u32>, u64)> = store::boilerplate(conn)?.entries().collect();
+    let after: HashSet<(Option<u32>, u64)> = learned.entries().collect();
+    let changed = Boilerplate::from_entries(before.symmetric_difference(&after).copied());
+    for (o, h) in before.difference(&after) {
+        let (o, h) = store::boilerplate_row(*o, *h);
+        conn.prepare_cached("DELETE FROM boilerplate WHERE hash = ?1 AND outlet = ?2")?
+            .execute(params![h, o])?;
+    }
+    for (o, h) in after.difference(&before) {
+        let (o, h) = store::boilerplate_row(*o, *h);
+        conn.prepare_cached("INSERT INTO boilerplate(hash, outlet) VALUES (?1, ?2)")?
+            .execute(params![h, o])?;
+    }
+    let affected: Vec<u32> = if changed.is_empty() {
+        Vec::new()
+    } else {
+        stored
+            .iter()
+            .filter(|(_, o, s)| s.iter().any(|&h| changed.is_boilerplate(*o, h)))
+            .map(|(d, _, _)| *d)
+            .collect()
+    };
+    drop(stored);
+    out.refingerprinted = affected.len();
+
+    // 2. stored articles whose masking changed start again
+    let mut touched: BTreeSet<u32> = touched.into_iter().collect();
+    let mut batch = new;
+    for &d in &affected {
+        let article = store::article(conn, d)?;
+        let outlet: Option<u32> = conn
+            .prepare_cached("SELECT outlet FROM articles WHERE doc = ?1")?
+            .query_row([d], |r| r.get(0))?;
+        touched.extend(forget(conn, d)?);
+        batch.push((d, outlet, Prepared::of_article(&article, &engine.params)));
+    }
+    batch.sort_unstable_by_key(|b| b.0);
+
+    // 3. fingerprints, candidates, verification
+    let hasher = MinHasher::new(&engine.params);
+    let fingerprints: Vec<(Features, Option<String>, Vec<u64>)> = batch
+        .par_iter()
+        .map(|(_, o, p)| {
+            let (f, c) = engine.fingerprint_one(p, *o, &learned, &hasher);
+            (f, c, p.sentence_hashes.clone())
+        })
+        .collect();
+    for b in &mut batch {
+        // the words are fingerprinted: free them before verification
+        b.2 = Prepared::default();
+    }
+    let docs: Vec<u32> = batch.iter().map(|b| b.0).collect();
+    let feats: Vec<&Features> = fingerprints.iter().map(|f| &f.0).collect();
+    let any_stored: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM bands) OR EXISTS(SELECT 1 FROM anchors)",
+        [],
+        |r| r.get(0),
+    )?;
+    let pairs = super::probe::candidates(conn, &docs, &feats, &engine.candidates, any_stored)?;
+    out.candidate_pairs = pairs.len();
+    let position: HashMap<u32, usize> = docs.iter().enumerate().map(|(i, &d)| (d, i)).collect();
+    let mut others: HashMap<u32, Features> = HashMap::new();
+    for &(a, b) in &pairs {
+        for d in [a, b] {
+            if !position.contains_key(&d) && !others.contains_key(&d) {
+                others.insert(d, store::features(conn, d)?.unwrap_or_default());
+            }
+        }
+    }
+    let get = |d: u32| match position.get(&d) {
+        Some(&i) => feats[i],
+        None => &others[&d],
+    };
+    let verdicts: Vec<_> = pairs
+        .par_iter()
+        .map(|&(a, b)| engine.verify(get(a), get(b)))
+        .collect();
+
+    // 4. store
+    {
+        let mut put = conn.prepare_cached(
+            "INSERT OR REPLACE INTO features(doc, sentences, features, anchors, credited)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (&d, (f, credited, sentences)) in docs.iter().zip(&fingerprints) {
+            put.execute(params![
+                d,
+                encode(sentences),
+                encode(f),
+                f.anchors.len() as i64,
+                credited
+            ])?;
+            store::write_postings(conn, d, f, true)?;
+        }
+        let mut put_edge =
+            conn.prepare_cached("INSERT OR REPLACE INTO edges(a, b, verdict) VALUES (?1, ?2, ?3)")?;
+        for (&(a, b), v) in pairs.iter().zip(&verdicts) {
+            if v.relation.is_some() {
+                put_edge.execute(params![a, b, encode(v)])?;
+                out.copy_pairs += 1;
+            }
+        }
+    }
+
+    // 5. groups
+    let mut known: HashMap<u32, Features> = others;
+    for (&d, (f, _, _)) in docs.iter().zip(fingerprints) {
+        let mut f = f;
+        f.drop_candidate_keys();
+        known.insert(d, f);
+    }
+    let mut cache = FeatureCache::new(conn, known);
+    let seeds: Vec<u32> = docs.iter().copied().chain(touched).collect();
+    out.regrouped = regroup(conn, engine, &seeds, &mut cache)?;
+    Ok(out)
+}
