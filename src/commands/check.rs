@@ -15,6 +15,11 @@ pub fn run(args: CheckArgs) -> reprint::Result<ExitCode> {
     let engine = crate::commands::engine(&args.params, &args.thresholds, !args.no_evidence)?;
     let reader = Reader::new(args.fields.to_fields());
     let parse = |v: &[String]| v.iter().map(|s| Input::parse(s)).collect::<Vec<_>>();
+    // a missing or foreign index is the first thing to say
+    let index = match &args.index {
+        Some(path) => Some(Index::open(path, Access::Read)?),
+        None => None,
+    };
     let corpus = reader.read(&parse(&args.against));
     let checked = reader.read(&parse(&args.articles));
     let mut err = io::stderr().lock();
@@ -34,9 +39,8 @@ pub fn run(args: CheckArgs) -> reprint::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let limit = args.limit.max(1);
-    let results = match &args.index {
-        Some(path) => {
-            let mut index = Index::open(path, Access::Read)?;
+    let results = match (index, &args.index) {
+        (Some(mut index), Some(path)) => {
             // tuning flags left at their defaults mean "the index's own"
             if !same_config(&engine, &Engine::default()) {
                 index.ensure_same_config(&engine)?;
@@ -53,7 +57,7 @@ pub fn run(args: CheckArgs) -> reprint::Result<ExitCode> {
             }
             results
         }
-        None => crate::commands::with_threads(args.threads, || {
+        _ => crate::commands::with_threads(args.threads, || {
             engine.check(corpus, checked.articles, limit)
         }),
     };

@@ -34,7 +34,9 @@ pub(crate) fn candidates(
     let bands = with_stored(conn, bands, Postings::Bands, cfg, stored)?;
     let anchors = with_stored(conn, anchors, Postings::Anchors, cfg, stored)?;
 
-    let found: Vec<(u32, Vec<u32>, Vec<(u32, u32)>)> = docs
+    // per article: LSH partners, and anchor partners with shared counts
+    type Found = (u32, Vec<u32>, Vec<(u32, u32)>);
+    let found: Vec<Found> = docs
         .par_iter()
         .zip(features)
         .map(|(&d, f)| {

@@ -256,8 +256,9 @@ impl Index {
                     let mut outlets: HashMap<u32, Option<u32>> = HashMap::new();
                     for &(m, p) in &pairs {
                         for d in [m, p] {
-                            if !texts.contains_key(&d) {
-                                texts.insert(d, store::text(c, d).map_err(&err)?);
+                            if let std::collections::hash_map::Entry::Vacant(slot) = texts.entry(d)
+                            {
+                                slot.insert(store::text(c, d).map_err(&err)?);
                                 let o: Option<u32> = c
                                     .prepare_cached("SELECT outlet FROM articles WHERE doc = ?1")
                                     .and_then(|mut s| s.query_row([d], |r| r.get(0)))
@@ -294,7 +295,7 @@ impl Index {
                     passages: ev.passages,
                     additions: ev.additions,
                 };
-                write(&line).map_err(|e| crate::ErrorKind::Output(e))?;
+                write(&line).map_err(crate::ErrorKind::Output)?;
             }
         }
         Ok(())

@@ -12,6 +12,7 @@ mod determinism;
 mod evidence;
 mod formats;
 mod html;
+mod index;
 mod ingest;
 mod regression;
 mod robustness;
