@@ -126,6 +126,11 @@ impl Index {
             Access::Write { wait: false } => Duration::ZERO,
         };
         conn.busy_timeout(busy).map_err(|e| db_error(path, e))?;
+        // reads come from the mapped file instead of copies through
+        // read(2) into SQLite's own cache: the hot path of a check
+        conn.pragma_update(None, "mmap_size", 1i64 << 36)
+            .and_then(|()| conn.pragma_update(None, "cache_size", -65536))
+            .map_err(|e| db_error(path, e))?;
         let not_index = || {
             Error::index(
                 path,

@@ -200,6 +200,8 @@ impl Index {
     pub fn export(&self, mut write: impl FnMut(&ArticleLine) -> std::io::Result<()>) -> Result<()> {
         let err = self.err();
         let c = &self.conn;
+        // one snapshot for the whole export, whatever a writer does meanwhile
+        let _snapshot = c.unchecked_transaction().map_err(&err)?;
         let ids: HashMap<u32, String> = {
             let mut stmt = c.prepare("SELECT doc, id FROM articles").map_err(&err)?;
             let rows = stmt
@@ -308,10 +310,15 @@ impl Index {
         articles
             .iter()
             .map(|a| {
-                self.check_one(a, limit, &hasher)
-                    .map_err(|e| super::db_error(&self.path, e))
+                // one read transaction per article: every lookup sees the
+                // same committed state, however a writer goes on meanwhile
+                let snapshot = self.conn.unchecked_transaction()?;
+                let r = self.check_one(a, limit, &hasher);
+                snapshot.finish()?;
+                r
             })
-            .collect()
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| super::db_error(&self.path, e))
     }
 
     fn check_one(

@@ -59,12 +59,14 @@ pub(crate) fn posting_list(
     k: u64,
     limit: usize,
 ) -> rusqlite::Result<Vec<u32>> {
+    // the limit is written into the statement: a bound LIMIT makes SQLite
+    // (built with STAT4) prepare the statement again at every call
     let sql = format!(
-        "SELECT doc FROM {} WHERE key = ?1 ORDER BY doc LIMIT ?2",
+        "SELECT doc FROM {} WHERE key = ?1 ORDER BY doc LIMIT {limit}",
         which.table()
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![key(k), limit as i64], |r| r.get(0))?;
+    let rows = stmt.query_map([key(k)], |r| r.get(0))?;
     rows.collect()
 }
 
