@@ -94,6 +94,9 @@ pub struct IndexAddArgs {
     /// No summary on standard error.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print each stage of each batch with its time on standard error.
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Field names of JSON inputs.
     #[command(flatten)]
     pub fields: FieldArgs,

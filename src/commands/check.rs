@@ -50,7 +50,7 @@ pub fn run(args: CheckArgs) -> reprint::Result<ExitCode> {
             if args.add {
                 drop(index);
                 let mut index = Index::open(path, Access::Write { wait: args.wait })?;
-                let summary = index.add(checked.articles, 0, |_, _| {})?;
+                let summary = index.add(checked.articles, 0, |_, _, _| {})?;
                 for (id, at) in &summary.already_present {
                     eprintln!("reprint: not added {at}: id {id:?} is already in the index");
                 }

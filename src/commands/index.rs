@@ -52,10 +52,16 @@ fn add(args: IndexAddArgs) -> reprint::Result<ExitCode> {
     if fatal {
         return Ok(ExitCode::from(2));
     }
+    let mut last = (std::time::Instant::now(), String::from("reading"));
+    let verbose = args.verbose;
     let summary = crate::commands::with_threads(args.threads, || {
-        index.add(corpus.articles, args.batch_size, |done, total| {
-            if show {
-                eprint!("\rreprint: added {done}/{total} articles...\x1b[K");
+        index.add(corpus.articles, args.batch_size, |done, total, stage| {
+            if verbose {
+                let (at, name) = &last;
+                eprintln!("reprint: {name}: {:.2} s", at.elapsed().as_secs_f64());
+                last = (std::time::Instant::now(), stage.to_string());
+            } else if show {
+                eprint!("\rreprint: {done}/{total} articles committed; {stage}...\x1b[K");
             }
         })
     })?;

@@ -130,6 +130,9 @@ impl Index {
         // read(2) into SQLite's own cache: the hot path of a check
         conn.pragma_update(None, "mmap_size", 1i64 << 36)
             .and_then(|()| conn.pragma_update(None, "cache_size", -65536))
+            // the log of a 50,000-article batch is truncated back after
+            // its checkpoint instead of staying that large
+            .and_then(|()| conn.pragma_update(None, "journal_size_limit", 64i64 << 20))
             .map_err(|e| db_error(path, e))?;
         let not_index = || {
             Error::index(

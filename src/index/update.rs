@@ -62,13 +62,13 @@ struct Refreshed {
 
 impl Index {
     /// Adds `articles` in batches of `batch_size` (0: one batch), each
-    /// committed whole. `progress` hears (articles done, total) after each
-    /// batch.
+    /// committed whole. `progress` hears each stage of each batch as it
+    /// starts: (articles committed so far, total, stage).
     pub fn add(
         &mut self,
         articles: Vec<Article>,
         batch_size: usize,
-        mut progress: impl FnMut(usize, usize),
+        mut progress: impl FnMut(usize, usize, &str),
     ) -> Result<AddSummary> {
         self.writable()?;
         let total = articles.len();
@@ -83,10 +83,13 @@ impl Index {
         let mut seen: HashSet<String> = HashSet::new();
         while rest.peek().is_some() {
             let batch: Vec<Article> = rest.by_ref().take(size).collect();
-            done += batch.len();
-            self.add_batch(batch, &mut seen, &mut summary)?;
+            let n = batch.len();
+            self.add_batch(batch, &mut seen, &mut summary, &mut |stage| {
+                progress(done, total, stage)
+            })?;
+            done += n;
             summary.batches += 1;
-            progress(done, total);
+            progress(done, total, "committed");
         }
         Ok(summary)
     }
@@ -96,6 +99,7 @@ impl Index {
         articles: Vec<Article>,
         seen: &mut HashSet<String>,
         summary: &mut AddSummary,
+        progress: &mut dyn FnMut(&str),
     ) -> Result<()> {
         let path = self.path.clone();
         let err = |e| super::db_error(&path, e);
@@ -129,6 +133,7 @@ impl Index {
         )
         .map_err(err)?;
         let batch = tx.last_insert_rowid();
+        progress("preparing");
         let prepared: Vec<Prepared> = fresh
             .par_iter()
             .map(|a| Prepared::of_article(a, &engine.params))
@@ -167,7 +172,7 @@ impl Index {
             }
         }
         summary.added += new.len();
-        let r = refresh(&tx, &engine, new, Vec::new()).map_err(err)?;
+        let r = refresh(&tx, &engine, new, Vec::new(), progress).map_err(err)?;
         summary.refingerprinted += r.refingerprinted;
         summary.candidate_pairs += r.candidate_pairs;
         summary.copy_pairs += r.copy_pairs;
@@ -210,7 +215,7 @@ impl Index {
                 params![now(), summary.removed as i64],
             )
             .map_err(err)?;
-            let r = refresh(&tx, &engine, Vec::new(), touched).map_err(err)?;
+            let r = refresh(&tx, &engine, Vec::new(), touched, &mut |_| {}).map_err(err)?;
             summary.refingerprinted = r.refingerprinted;
             summary.regrouped = r.regrouped;
             super::schema::set_meta(&tx, "updated_at", &now()).map_err(err)?;
@@ -236,7 +241,7 @@ impl Index {
 fn forget(conn: &Connection, doc: u32) -> rusqlite::Result<Vec<u32>> {
     let mut linked = Vec::new();
     if let Some(f) = store::features(conn, doc)? {
-        store::write_postings(conn, doc, &f, false)?;
+        store::delete_postings(conn, doc, &f)?;
     }
     for sql in [
         "SELECT b FROM edges WHERE a = ?1",
@@ -268,8 +273,10 @@ fn refresh(
     engine: &Engine,
     new: Vec<(u32, Option<u32>, Prepared)>,
     touched: Vec<u32>,
+    progress: &mut dyn FnMut(&str),
 ) -> rusqlite::Result<Refreshed> {
     let mut out = Refreshed::default();
+    progress("learning boilerplate");
     // 1. boilerplate from every article's sentences
     let stored: Vec<(u32, Option<u32>, Vec<u64>)> = {
         let mut stmt = conn.prepare(
@@ -337,6 +344,7 @@ fn refresh(
     batch.sort_unstable_by_key(|b| b.0);
 
     // 3. fingerprints, candidates, verification
+    progress("fingerprinting");
     let hasher = MinHasher::new(&engine.params);
     let fingerprints: Vec<(Features, Option<String>, Vec<u64>)> = batch
         .par_iter()
@@ -356,7 +364,9 @@ fn refresh(
         [],
         |r| r.get(0),
     )?;
+    progress("finding candidates");
     let pairs = super::probe::candidates(conn, &docs, &feats, &engine.candidates, any_stored)?;
+    progress("verifying");
     out.candidate_pairs = pairs.len();
     let position: HashMap<u32, usize> = docs.iter().enumerate().map(|(i, &d)| (d, i)).collect();
     let mut others: HashMap<u32, Features> = HashMap::new();
@@ -377,6 +387,7 @@ fn refresh(
         .collect();
 
     // 4. store
+    progress("storing");
     {
         let mut put = conn.prepare_cached(
             "INSERT OR REPLACE INTO features(doc, sentences, features, anchors, credited)
@@ -390,8 +401,9 @@ fn refresh(
                 f.anchors.len() as i64,
                 credited
             ])?;
-            store::write_postings(conn, d, f, true)?;
         }
+        let stored = fingerprints.iter().map(|f| &f.0);
+        store::insert_postings(conn, docs.iter().copied().zip(stored))?;
         let mut put_edge =
             conn.prepare_cached("INSERT OR REPLACE INTO edges(a, b, verdict) VALUES (?1, ?2, ?3)")?;
         for (&(a, b), v) in pairs.iter().zip(&verdicts) {
@@ -403,6 +415,7 @@ fn refresh(
     }
 
     // 5. groups
+    progress("grouping");
     let mut known: HashMap<u32, Features> = others;
     for (&d, (f, _, _)) in docs.iter().zip(fingerprints) {
         let mut f = f;
