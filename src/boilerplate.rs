@@ -57,6 +57,45 @@ impl Default for BoilerplateRules {
     }
 }
 
+impl BoilerplateRules {
+    /// The per-outlet rule: a sentence in `n` of the outlet's `outlet_docs`
+    /// articles.
+    pub fn outlet_rule(&self, n: u32, outlet_docs: u32) -> bool {
+        n >= self.outlet_min_docs && f64::from(n) >= self.outlet_min_share * f64::from(outlet_docs)
+    }
+
+    /// The rule across outlets: a sentence in `docs` articles of `outlets`
+    /// outlets, whose most frequent neighbour sits next to it in
+    /// `cohesion` of them.
+    pub fn global_rule(&self, docs: u32, outlets: u32, cohesion: u32) -> bool {
+        docs >= self.global_min_docs
+            && outlets >= self.global_min_outlets
+            && f64::from(cohesion) <= self.global_max_cohesion * f64::from(docs)
+    }
+}
+
+/// What one article adds to the statistics boilerplate is learned from:
+/// its distinct sentences, in order, and for each the neighbours of its
+/// first occurrence (a neighbour on both sides counts twice). Counts summed
+/// over a corpus decide [`Boilerplate::learn`]; an index keeps the sums.
+pub fn contribution(sentences: &[u64]) -> (Vec<u64>, Vec<(u64, u64)>) {
+    let mut seen = HashSet::new();
+    let mut distinct = Vec::new();
+    let mut neighbours = Vec::new();
+    for (j, &s) in sentences.iter().enumerate() {
+        if !seen.insert(s) {
+            continue;
+        }
+        distinct.push(s);
+        let prev = j.checked_sub(1).map(|p| sentences[p]);
+        let next = sentences.get(j + 1).copied();
+        for n in [prev, next].into_iter().flatten().filter(|&n| n != s) {
+            neighbours.push((s, n));
+        }
+    }
+    (distinct, neighbours)
+}
+
 /// One article's sentences, for learning.
 #[derive(Debug, Clone, Copy)]
 pub struct DocSentences<'a> {
@@ -86,28 +125,22 @@ impl Boilerplate {
         let mut outlet_docs: HashMap<u32, u32> = HashMap::new();
         let mut outlet_counts: HashMap<(u32, u64), u32> = HashMap::new();
         let mut df: HashMap<u64, u32> = HashMap::new();
-        let mut seen = HashSet::new();
-        for d in docs {
-            seen.clear();
+        let contributions: Vec<(Vec<u64>, Vec<(u64, u64)>)> =
+            docs.iter().map(|d| contribution(d.sentences)).collect();
+        for (d, (distinct, _)) in docs.iter().zip(&contributions) {
             if let Some(o) = d.outlet {
                 *outlet_docs.entry(o).or_default() += 1;
             }
-            for &s in d.sentences {
-                if seen.insert(s) {
-                    if let Some(o) = d.outlet {
-                        *outlet_counts.entry((o, s)).or_default() += 1;
-                    }
-                    *df.entry(s).or_default() += 1;
+            for &s in distinct {
+                if let Some(o) = d.outlet {
+                    *outlet_counts.entry((o, s)).or_default() += 1;
                 }
+                *df.entry(s).or_default() += 1;
             }
         }
         let per_outlet = outlet_counts
             .into_iter()
-            .filter(|&((o, _), n)| {
-                let total = outlet_docs.get(&o).copied().unwrap_or(1);
-                n >= rules.outlet_min_docs
-                    && f64::from(n) >= rules.outlet_min_share * f64::from(total)
-            })
+            .filter(|&((o, _), n)| rules.outlet_rule(n, outlet_docs.get(&o).copied().unwrap_or(1)))
             .map(|(key, _)| key)
             .collect();
 
@@ -116,22 +149,18 @@ impl Boilerplate {
             .filter(|&(_, n)| n >= rules.global_min_docs)
             .map(|(s, _)| (s, Spread::default()))
             .collect();
-        for (i, d) in docs.iter().enumerate() {
+        for (i, (d, (distinct, neighbours))) in docs.iter().zip(&contributions).enumerate() {
             // an article without a known outlet counts as an outlet of its own
             let outlet = d.outlet.map_or(u64::MAX - i as u64, u64::from);
-            seen.clear();
-            for (j, &s) in d.sentences.iter().enumerate() {
-                if !seen.insert(s) {
-                    continue;
-                }
-                if let Some(sp) = spread.get_mut(&s) {
+            for s in distinct {
+                if let Some(sp) = spread.get_mut(s) {
                     sp.docs += 1;
                     sp.outlets.insert(outlet);
-                    let prev = j.checked_sub(1).map(|p| d.sentences[p]);
-                    let next = d.sentences.get(j + 1).copied();
-                    for n in [prev, next].into_iter().flatten().filter(|&n| n != s) {
-                        *sp.neighbours.entry(n).or_default() += 1;
-                    }
+                }
+            }
+            for (s, n) in neighbours {
+                if let Some(sp) = spread.get_mut(s) {
+                    *sp.neighbours.entry(*n).or_default() += 1;
                 }
             }
         }
@@ -139,8 +168,7 @@ impl Boilerplate {
             .into_iter()
             .filter(|(_, sp)| {
                 let cohesion = sp.neighbours.values().copied().max().unwrap_or(0);
-                sp.outlets.len() as u32 >= rules.global_min_outlets
-                    && f64::from(cohesion) <= rules.global_max_cohesion * f64::from(sp.docs)
+                rules.global_rule(sp.docs, sp.outlets.len() as u32, cohesion)
             })
             .map(|(s, _)| s)
             .collect();

@@ -21,6 +21,7 @@
 //! Readers use their own connections and never wait for a writer; a second
 //! writer gets [`ErrorKind::IndexLocked`] or, asked to, waits.
 
+mod boilerplate_stats;
 mod probe;
 mod query;
 mod regroup;

@@ -179,6 +179,15 @@ impl Index {
                       + (SELECT COUNT(*) FROM anchors n WHERE NOT EXISTS (SELECT 1 FROM features f WHERE f.doc = n.doc))",
             ),
             (
+                "outlets whose article count disagrees with their articles",
+                "SELECT COUNT(*) FROM outlet_docs o
+                 WHERE o.n != (SELECT COUNT(*) FROM articles a WHERE a.outlet = o.outlet)",
+            ),
+            (
+                "sentence entries of missing articles",
+                "SELECT COUNT(*) FROM sentence_docs s WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.doc = s.doc)",
+            ),
+            (
                 "batches whose article count disagrees with the articles stored",
                 "SELECT COUNT(*) FROM batches b WHERE b.removed = 0
                  AND b.articles != (SELECT COUNT(*) FROM articles a WHERE a.batch = b.id)

@@ -60,6 +60,14 @@ CREATE TABLE edges(a INTEGER NOT NULL, b INTEGER NOT NULL, verdict BLOB NOT NULL
 CREATE INDEX edges_b ON edges(b, a);
 -- learned boilerplate sentences; outlet -1: across outlets
 CREATE TABLE boilerplate(hash INTEGER NOT NULL, outlet INTEGER NOT NULL, PRIMARY KEY(hash, outlet)) WITHOUT ROWID;
+CREATE INDEX boilerplate_outlet ON boilerplate(outlet);
+-- the sums boilerplate is decided from (see index/boilerplate_stats.rs):
+-- articles per outlet; articles per (sentence, outlet), outlet -1 for
+-- articles without one; neighbour counts; which articles hold a sentence
+CREATE TABLE outlet_docs(outlet INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE sentence_counts(hash INTEGER NOT NULL, outlet INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(hash, outlet)) WITHOUT ROWID;
+CREATE TABLE neighbours(hash INTEGER NOT NULL, neighbour INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(hash, neighbour)) WITHOUT ROWID;
+CREATE TABLE sentence_docs(hash INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY(hash, doc)) WITHOUT ROWID;
 -- each article's place in its provenance group; grp is the group's first doc
 CREATE TABLE placements(
     doc INTEGER PRIMARY KEY,

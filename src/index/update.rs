@@ -8,10 +8,10 @@ use rusqlite::{params, Connection, TransactionBehavior};
 use serde::Serialize;
 
 use crate::article::Article;
-use crate::boilerplate::{Boilerplate, DocSentences};
 use crate::engine::Engine;
 use crate::error::{ErrorKind, Result};
 use crate::features::{Features, Prepared};
+use crate::index::boilerplate_stats;
 use crate::index::regroup::{regroup, FeatureCache};
 use crate::index::store::{self, decode, encode};
 use crate::index::{now, Access, Index};
@@ -49,6 +49,14 @@ pub struct RemoveSummary {
     pub refingerprinted: usize,
     /// Articles whose group was worked out again.
     pub regrouped: usize,
+}
+
+/// What removed articles took out of the boilerplate counts.
+#[derive(Default)]
+struct Removed {
+    any: bool,
+    hashes: BTreeSet<u64>,
+    outlets: BTreeSet<u32>,
 }
 
 /// Counts of one refresh.
@@ -172,7 +180,8 @@ impl Index {
             }
         }
         summary.added += new.len();
-        let r = refresh(&tx, &engine, new, Vec::new(), progress).map_err(err)?;
+        let r =
+            refresh(&tx, &engine, new, Vec::new(), Removed::default(), progress).map_err(err)?;
         summary.refingerprinted += r.refingerprinted;
         summary.candidate_pairs += r.candidate_pairs;
         summary.copy_pairs += r.copy_pairs;
@@ -195,6 +204,10 @@ impl Index {
         let mut summary = RemoveSummary::default();
         let mut touched: BTreeSet<u32> = BTreeSet::new();
         let mut removed: BTreeSet<u32> = BTreeSet::new();
+        let mut gone = Removed {
+            any: true,
+            ..Removed::default()
+        };
         for id in ids {
             let Some(doc) = store::doc_of(&tx, id).map_err(err)? else {
                 summary.not_found.push(id.clone());
@@ -203,6 +216,23 @@ impl Index {
             if !removed.insert(doc) {
                 continue;
             }
+            let sentences: Vec<u8> = tx
+                .query_row(
+                    "SELECT sentences FROM features WHERE doc = ?1",
+                    [doc],
+                    |r| r.get(0),
+                )
+                .map_err(err)?;
+            let sentences: Vec<u64> = decode(&sentences).map_err(err)?;
+            let outlet: Option<u32> = tx
+                .query_row("SELECT outlet FROM articles WHERE doc = ?1", [doc], |r| {
+                    r.get(0)
+                })
+                .map_err(err)?;
+            let (hashes, outlets) =
+                boilerplate_stats::count(&tx, &[(doc, outlet, &sentences)], -1).map_err(err)?;
+            gone.hashes.extend(hashes);
+            gone.outlets.extend(outlets);
             touched.extend(forget(&tx, doc).map_err(err)?);
             tx.execute("DELETE FROM articles WHERE doc = ?1", [doc])
                 .map_err(err)?;
@@ -215,7 +245,7 @@ impl Index {
                 params![now(), summary.removed as i64],
             )
             .map_err(err)?;
-            let r = refresh(&tx, &engine, Vec::new(), touched, &mut |_| {}).map_err(err)?;
+            let r = refresh(&tx, &engine, Vec::new(), touched, gone, &mut |_| {}).map_err(err)?;
             summary.refingerprinted = r.refingerprinted;
             summary.regrouped = r.regrouped;
             super::schema::set_meta(&tx, "updated_at", &now()).map_err(err)?;
@@ -273,61 +303,28 @@ fn refresh(
     engine: &Engine,
     new: Vec<(u32, Option<u32>, Prepared)>,
     touched: Vec<u32>,
+    removed: Removed,
     progress: &mut dyn FnMut(&str),
 ) -> rusqlite::Result<Refreshed> {
     let mut out = Refreshed::default();
     progress("learning boilerplate");
-    // 1. boilerplate from every article's sentences
-    let stored: Vec<(u32, Option<u32>, Vec<u64>)> = {
-        let mut stmt = conn.prepare(
-            "SELECT f.doc, a.outlet, f.sentences FROM features f JOIN articles a ON a.doc = f.doc
-             ORDER BY f.doc",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Vec<u8>>(2)?)))?;
-        let mut v = Vec::new();
-        for row in rows {
-            let (d, o, blob) = row?;
-            v.push((d, o, decode(&blob)?));
-        }
-        v
-    };
-    let learned = {
-        let docs: Vec<DocSentences> = stored
+    // 1. boilerplate from running counts
+    let (mut hashes, mut outlets) = {
+        let docs: Vec<(u32, Option<u32>, &[u64])> = new
             .iter()
-            .map(|(_, o, s)| DocSentences {
-                outlet: *o,
-                sentences: s,
-            })
-            .chain(new.iter().map(|(_, o, p)| DocSentences {
-                outlet: *o,
-                sentences: &p.sentence_hashes,
-            }))
+            .map(|(d, o, p)| (*d, *o, p.sentence_hashes.as_slice()))
             .collect();
-        Boilerplate::learn(&docs, &engine.boilerplate)
+        boilerplate_stats::count(conn, &docs, 1)?
     };
-    let before: HashSet<(Option<u32>, u64)> = store::boilerplate(conn)?.entries().collect();
-    let after: HashSet<(Option<u32>, u64)> = learned.entries().collect();
-    let changed = Boilerplate::from_entries(before.symmetric_difference(&after).copied());
-    for (o, h) in before.difference(&after) {
-        let (o, h) = store::boilerplate_row(*o, *h);
-        conn.prepare_cached("DELETE FROM boilerplate WHERE hash = ?1 AND outlet = ?2")?
-            .execute(params![h, o])?;
-    }
-    for (o, h) in after.difference(&before) {
-        let (o, h) = store::boilerplate_row(*o, *h);
-        conn.prepare_cached("INSERT INTO boilerplate(hash, outlet) VALUES (?1, ?2)")?
-            .execute(params![h, o])?;
-    }
-    let affected: Vec<u32> = if changed.is_empty() {
-        Vec::new()
-    } else {
-        stored
-            .iter()
-            .filter(|(_, o, s)| s.iter().any(|&h| changed.is_boilerplate(*o, h)))
-            .map(|(d, _, _)| *d)
-            .collect()
-    };
-    drop(stored);
+    hashes.extend(removed.hashes);
+    outlets.extend(removed.outlets);
+    let changed =
+        boilerplate_stats::update(conn, &engine.boilerplate, &hashes, &outlets, removed.any)?;
+    let fresh: HashSet<u32> = new.iter().map(|n| n.0).collect();
+    let affected: Vec<u32> = boilerplate_stats::docs_with(conn, &changed)?
+        .into_iter()
+        .filter(|d| !fresh.contains(d))
+        .collect();
     out.refingerprinted = affected.len();
 
     // 2. stored articles whose masking changed start again
@@ -345,6 +342,15 @@ fn refresh(
 
     // 3. fingerprints, candidates, verification
     progress("fingerprinting");
+    let learned = {
+        let mut hs: Vec<u64> = batch
+            .iter()
+            .flat_map(|b| b.2.sentence_hashes.iter().copied())
+            .collect();
+        hs.sort_unstable();
+        hs.dedup();
+        store::boilerplate_of(conn, &hs)?
+    };
     let hasher = MinHasher::new(&engine.params);
     let fingerprints: Vec<(Features, Option<String>, Vec<u64>)> = batch
         .par_iter()

@@ -143,6 +143,37 @@ fn index_then_export_equals_cluster_on_a_syndication_corpus_added_day_by_day() {
         .ok();
     assert_eq!(export_groups(&dir, "i.db"), want);
 
+    // removing articles equals clustering the rest (boilerplate unlearned
+    // where an outlet falls under the threshold)
+    let mut kept = Vec::new();
+    let mut gone = vec!["index", "remove", "i.db"];
+    for (i, r) in records.iter().enumerate() {
+        if i % 3 == 1 {
+            gone.push(r["id"].as_str().unwrap());
+        } else {
+            kept.push(r.clone());
+        }
+    }
+    dir.write_jsonl("kept.jsonl", &kept);
+    let run = dir.run(&gone).ok();
+    assert!(
+        run.stderr
+            .contains(&format!("removed {} articles", gone.len() - 3)),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        export_groups(&dir, "i.db"),
+        cluster_groups(&dir, &["kept.jsonl"])
+    );
+    assert_eq!(stats(&dir, "i.db")["problems"], serde_json::json!([]));
+    // and adding them back equals the whole again
+    dir.run(&["index", "add", "i.db", "day1.jsonl", "day2.jsonl"])
+        .ok();
+    let whole: BTreeSet<BTreeSet<String>> = want.keys().cloned().collect();
+    let back: BTreeSet<BTreeSet<String>> = export_groups(&dir, "i.db").into_keys().collect();
+    assert_eq!(back, whole);
+
     // the export carries passages like cluster's jsonl
     let lines = dir.run(&["index", "export", "i.db"]).ok().lines();
     let copy = lines.get("s0-copy0");

@@ -1,0 +1,227 @@
+//! Boilerplate kept up to date from running counts instead of learning it
+//! again from every stored article at each batch.
+//!
+//! [`Boilerplate::learn`] decides from sums over articles (see
+//! [`crate::boilerplate::contribution`]): articles per outlet, articles per
+//! (sentence, outlet), and neighbour counts per sentence. The index keeps
+//! those sums; a batch adds (or a removal subtracts) its articles'
+//! contributions, and only the sentences whose counts moved (plus, for an
+//! outlet whose size changed, its boilerplate sentences) are decided again,
+//! with the same rules, so the result equals learning from scratch.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::boilerplate::{contribution, BoilerplateRules};
+use crate::index::store::{boilerplate_row, key};
+
+/// Stands for "no known outlet" in the counts: such an article is an outlet
+/// of its own for the rule across outlets, and has no outlet rule.
+const NO_OUTLET: i64 = -1;
+
+/// A boilerplate entry: `(Some(outlet), hash)` or `(None, hash)` (across
+/// outlets).
+pub(crate) type Entry = (Option<u32>, u64);
+
+/// Adds (`sign` 1) or subtracts (`sign` −1) the contributions of articles
+/// `(doc, outlet, sentence hashes)`; returns the distinct sentences and the
+/// outlets whose counts moved.
+pub(crate) fn count(
+    conn: &Connection,
+    docs: &[(u32, Option<u32>, &[u64])],
+    sign: i64,
+) -> rusqlite::Result<(BTreeSet<u64>, BTreeSet<u32>)> {
+    let mut outlet_docs: BTreeMap<u32, i64> = BTreeMap::new();
+    let mut counts: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    let mut neighbours: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    let mut sentence_docs: Vec<(i64, u32)> = Vec::new();
+    let mut hashes = BTreeSet::new();
+    for &(doc, outlet, sentences) in docs {
+        if let Some(o) = outlet {
+            *outlet_docs.entry(o).or_default() += sign;
+        }
+        let o = outlet.map_or(NO_OUTLET, i64::from);
+        let (distinct, pairs) = contribution(sentences);
+        for s in distinct {
+            *counts.entry((key(s), o)).or_default() += sign;
+            sentence_docs.push((key(s), doc));
+            hashes.insert(s);
+        }
+        for (s, n) in pairs {
+            *neighbours.entry((key(s), key(n))).or_default() += sign;
+        }
+    }
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO outlet_docs(outlet, n) VALUES (?1, ?2)
+         ON CONFLICT(outlet) DO UPDATE SET n = n + excluded.n",
+    )?;
+    for (&o, &n) in &outlet_docs {
+        stmt.execute(params![o, n])?;
+    }
+    for (table, column, rows) in [
+        ("sentence_counts", "outlet", &counts),
+        ("neighbours", "neighbour", &neighbours),
+    ] {
+        let mut upsert = conn.prepare_cached(&format!(
+            "INSERT INTO {table}(hash, {column}, n) VALUES (?1, ?2, ?3)
+             ON CONFLICT(hash, {column}) DO UPDATE SET n = n + excluded.n"
+        ))?;
+        let mut drop = conn.prepare_cached(&format!(
+            "DELETE FROM {table} WHERE hash = ?1 AND {column} = ?2 AND n <= 0"
+        ))?;
+        for (&(h, c), &n) in rows {
+            upsert.execute(params![h, c, n])?;
+            if sign < 0 {
+                drop.execute(params![h, c])?;
+            }
+        }
+    }
+    sentence_docs.sort_unstable();
+    let sql = if sign > 0 {
+        "INSERT OR IGNORE INTO sentence_docs(hash, doc) VALUES (?1, ?2)"
+    } else {
+        "DELETE FROM sentence_docs WHERE hash = ?1 AND doc = ?2"
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    for (h, d) in sentence_docs {
+        stmt.execute(params![h, d])?;
+    }
+    Ok((hashes, outlet_docs.into_keys().collect()))
+}
+
+/// Decides again every entry the moved counts can change (sentences
+/// `hashes`; boilerplate of `outlets`, whose sizes changed; after a removal
+/// also their other frequent sentences), writes the changes to the
+/// `boilerplate` table and returns them.
+pub(crate) fn update(
+    conn: &Connection,
+    rules: &BoilerplateRules,
+    hashes: &BTreeSet<u64>,
+    outlets: &BTreeSet<u32>,
+    removal: bool,
+) -> rusqlite::Result<Vec<Entry>> {
+    let mut sizes: HashMap<u32, u32> = HashMap::new();
+    let mut size = |o: u32| -> rusqlite::Result<u32> {
+        if let Some(&n) = sizes.get(&o) {
+            return Ok(n);
+        }
+        let n: u32 = conn
+            .prepare_cached("SELECT n FROM outlet_docs WHERE outlet = ?1")?
+            .query_row([o], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0);
+        sizes.insert(o, n);
+        Ok(n)
+    };
+    // entry -> learned now?
+    let mut decided: BTreeMap<Entry, bool> = BTreeMap::new();
+    let mut rows_of =
+        conn.prepare_cached("SELECT outlet, n FROM sentence_counts WHERE hash = ?1")?;
+    let mut cohesion =
+        conn.prepare_cached("SELECT COALESCE(MAX(n), 0) FROM neighbours WHERE hash = ?1")?;
+    let mut stored = conn.prepare_cached("SELECT outlet FROM boilerplate WHERE hash = ?1")?;
+    for &h in hashes {
+        let rows: Vec<(i64, u32)> = rows_of
+            .query_map([key(h)], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let docs: u32 = rows.iter().map(|r| r.1).sum();
+        let outlets_n: u32 = rows
+            .iter()
+            .map(|&(o, n)| if o == NO_OUTLET { n } else { 1 })
+            .sum();
+        // the cheap conditions first: most sentences never need the
+        // neighbour lookup
+        let global = docs >= rules.global_min_docs
+            && outlets_n >= rules.global_min_outlets
+            && rules.global_rule(docs, outlets_n, cohesion.query_row([key(h)], |r| r.get(0))?);
+        decided.insert((None, h), global);
+        for &(o, n) in &rows {
+            if o != NO_OUTLET {
+                let o = o as u32;
+                decided.insert((Some(o), h), rules.outlet_rule(n, size(o)?));
+            }
+        }
+        // entries that lost every count
+        for o in stored.query_map([key(h)], |r| r.get::<_, i64>(0))? {
+            let o = o?;
+            let entry = ((o >= 0).then_some(o as u32), h);
+            decided.entry(entry).or_insert(false);
+        }
+    }
+    let mut n_of =
+        conn.prepare_cached("SELECT n FROM sentence_counts WHERE hash = ?1 AND outlet = ?2")?;
+    for &o in outlets {
+        // the outlet's share threshold moved: its boilerplate may go...
+        let mut current = conn.prepare_cached("SELECT hash FROM boilerplate WHERE outlet = ?1")?;
+        let hs: Vec<u64> = current
+            .query_map([o], |r| r.get::<_, i64>(0))?
+            .map(|h| h.map(|h| h as u64))
+            .collect::<rusqlite::Result<_>>()?;
+        let mut candidates = hs;
+        if removal {
+            // ...and, when it shrank, frequent sentences may come
+            let mut frequent = conn
+                .prepare_cached("SELECT hash FROM sentence_counts WHERE outlet = ?1 AND n >= ?2")?;
+            for h in
+                frequent.query_map(params![o, rules.outlet_min_docs], |r| r.get::<_, i64>(0))?
+            {
+                candidates.push(h? as u64);
+            }
+        }
+        for h in candidates {
+            if decided.contains_key(&(Some(o), h)) {
+                continue;
+            }
+            let n: u32 = n_of
+                .query_row(params![key(h), o], |r| r.get(0))
+                .optional()?
+                .unwrap_or(0);
+            decided.insert((Some(o), h), rules.outlet_rule(n, size(o)?));
+        }
+    }
+    let mut is_stored = conn.prepare_cached(
+        "SELECT EXISTS(SELECT 1 FROM boilerplate WHERE hash = ?1 AND outlet = ?2)",
+    )?;
+    let mut insert =
+        conn.prepare_cached("INSERT INTO boilerplate(hash, outlet) VALUES (?1, ?2)")?;
+    let mut delete =
+        conn.prepare_cached("DELETE FROM boilerplate WHERE hash = ?1 AND outlet = ?2")?;
+    let mut changed = Vec::new();
+    for ((o, h), learned) in decided {
+        let (outlet, hash) = boilerplate_row(o, h);
+        let was: bool = is_stored.query_row(params![hash, outlet], |r| r.get(0))?;
+        if was != learned {
+            if learned {
+                insert.execute(params![hash, outlet])?;
+            } else {
+                delete.execute(params![hash, outlet])?;
+            }
+            changed.push((o, h));
+        }
+    }
+    Ok(changed)
+}
+
+/// Stored articles a changed entry applies to.
+pub(crate) fn docs_with(conn: &Connection, changed: &[Entry]) -> rusqlite::Result<BTreeSet<u32>> {
+    let mut all = conn.prepare_cached("SELECT doc FROM sentence_docs WHERE hash = ?1")?;
+    let mut of_outlet = conn.prepare_cached(
+        "SELECT s.doc FROM sentence_docs s JOIN articles a ON a.doc = s.doc
+         WHERE s.hash = ?1 AND a.outlet = ?2",
+    )?;
+    let mut out = BTreeSet::new();
+    for &(o, h) in changed {
+        let doc = |r: &rusqlite::Row<'_>| r.get::<_, u32>(0);
+        let rows: Vec<u32> = match o {
+            None => all
+                .query_map([key(h)], doc)?
+                .collect::<rusqlite::Result<_>>()?,
+            Some(o) => of_outlet
+                .query_map(params![key(h), o], doc)?
+                .collect::<rusqlite::Result<_>>()?,
+        };
+        out.extend(rows);
+    }
+    Ok(out)
+}
