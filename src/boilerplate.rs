@@ -74,11 +74,14 @@ impl BoilerplateRules {
     }
 }
 
+/// Distinct sentences, and (sentence, neighbour) pairs.
+pub type Contribution = (Vec<u64>, Vec<(u64, u64)>);
+
 /// What one article adds to the statistics boilerplate is learned from:
 /// its distinct sentences, in order, and for each the neighbours of its
 /// first occurrence (a neighbour on both sides counts twice). Counts summed
 /// over a corpus decide [`Boilerplate::learn`]; an index keeps the sums.
-pub fn contribution(sentences: &[u64]) -> (Vec<u64>, Vec<(u64, u64)>) {
+pub fn contribution(sentences: &[u64]) -> Contribution {
     let mut seen = HashSet::new();
     let mut distinct = Vec::new();
     let mut neighbours = Vec::new();
@@ -125,7 +128,7 @@ impl Boilerplate {
         let mut outlet_docs: HashMap<u32, u32> = HashMap::new();
         let mut outlet_counts: HashMap<(u32, u64), u32> = HashMap::new();
         let mut df: HashMap<u64, u32> = HashMap::new();
-        let contributions: Vec<(Vec<u64>, Vec<(u64, u64)>)> =
+        let contributions: Vec<Contribution> =
             docs.iter().map(|d| contribution(d.sentences)).collect();
         for (d, (distinct, _)) in docs.iter().zip(&contributions) {
             if let Some(o) = d.outlet {
