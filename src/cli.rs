@@ -37,6 +37,70 @@ pub enum Command {
     /// articles, show its statistics, export its groups.
     #[command(subcommand)]
     Index(IndexCommand),
+    /// Pass a feed through with the copies dropped (or annotated), writing
+    /// what was dropped and why; with --index, remember it for tomorrow.
+    Dedup(DedupArgs),
+}
+
+/// Which member of a group `dedup` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeepArg {
+    /// The first seen (streams: decided as records arrive).
+    First,
+    /// The group's original, earliest published (decided after the whole
+    /// input).
+    Original,
+}
+
+/// `reprint dedup`.
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    /// JSONL files, folders or `-` (standard input, read as JSON lines).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Write the kept records here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write one line per dropped record here: its id, the kept id,
+    /// relation and scores.
+    #[arg(long, value_name = "FILE")]
+    pub dropped: Option<PathBuf>,
+    /// A persistent index to check against and add to (created when
+    /// missing); without it, duplicates are found within the input only.
+    #[arg(long, value_name = "PATH")]
+    pub index: Option<PathBuf>,
+    /// Which member of each group to keep.
+    #[arg(long, value_enum, default_value_t = KeepArg::First)]
+    pub keep: KeepArg,
+    /// Keep every record and add `group`, `original_id`, `relation`,
+    /// `is_duplicate` to each.
+    #[arg(long)]
+    pub annotate: bool,
+    /// Records per batch added to the index.
+    #[arg(long, default_value_t = 2000)]
+    pub batch_size: usize,
+    /// Wait for another process writing to the index instead of failing.
+    #[arg(long)]
+    pub wait: bool,
+    /// Exit with code 2 when a record or file could not be read (such
+    /// records are still passed through).
+    #[arg(long)]
+    pub strict: bool,
+    /// No summary on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Worker threads (0 = all cores).
+    #[arg(short = 'j', long, default_value_t = 0)]
+    pub threads: usize,
+    /// Field names of JSON inputs.
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    /// Fingerprint parameters (for a new index).
+    #[command(flatten)]
+    pub params: ParamArgs,
+    /// Relation thresholds (for a new index).
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
 }
 
 /// `reprint index ...`.

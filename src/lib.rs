@@ -43,6 +43,7 @@ pub mod boilerplate;
 pub mod candidates;
 pub mod check;
 pub mod cluster;
+pub mod dedup;
 pub mod engine;
 pub mod error;
 pub mod evidence;

@@ -2,6 +2,7 @@
 
 mod check;
 mod cluster;
+mod dedup;
 mod explain;
 mod index;
 
@@ -16,6 +17,7 @@ pub fn run(cli: Cli) -> reprint::Result<ExitCode> {
         Command::Explain(args) => explain::run(args),
         Command::Check(args) => check::run(args),
         Command::Index(command) => index::run(command),
+        Command::Dedup(args) => dedup::run(args),
     }
 }
 

@@ -34,7 +34,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-pub use query::{IndexStats, OutletCount};
+pub use query::{Decision, IndexStats, Keep, OutletCount};
 pub use schema::{IndexConfig, SCHEMA_VERSION};
 pub use update::{AddSummary, RemoveSummary};
 
@@ -127,9 +127,12 @@ impl Index {
             Access::Write { wait: false } => Duration::ZERO,
         };
         conn.busy_timeout(busy).map_err(|e| db_error(path, e))?;
-        // reads come from the mapped file instead of copies through
-        // read(2) into SQLite's own cache: the hot path of a check
-        conn.pragma_update(None, "mmap_size", 1i64 << 36)
+        // a reader's pages come from the mapped file instead of copies
+        // through read(2) into SQLite's own cache: the hot path of a check.
+        // A writer keeps to its bounded cache, so that its resident memory
+        // stays flat however large the index grows
+        let mmap: i64 = if access == Access::Read { 1 << 36 } else { 0 };
+        conn.pragma_update(None, "mmap_size", mmap)
             .and_then(|()| conn.pragma_update(None, "cache_size", -65536))
             // the log of a 50,000-article batch is truncated back after
             // its checkpoint instead of staying that large

@@ -435,3 +435,117 @@ impl Index {
         })
     }
 }
+
+/// Which member of a group a deduplicated feed keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// The member seen first (added first to the index).
+    First,
+    /// The group's original (earliest published; see provenance); the
+    /// first member when the original is outside the corpus.
+    Original,
+}
+
+/// Whether a stored article is a duplicate, and of what.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    /// The article.
+    pub id: String,
+    /// Its provenance group.
+    pub group: String,
+    /// The group's original (null when outside the corpus).
+    pub original_id: Option<String>,
+    /// The member kept for the group.
+    pub kept_id: String,
+    /// True when it is a copy of the kept member's story (not the kept
+    /// member, and not joined through a shared passage only).
+    pub is_duplicate: bool,
+    /// Its relation to the kept member (or, when the two are only related
+    /// through other members, to its parent in the group).
+    pub relation: Option<crate::verify::Relation>,
+    /// Jaccard similarity with the kept member.
+    pub jaccard: Option<f64>,
+    /// Share of this article in the kept member.
+    pub containment: Option<f64>,
+    /// Share of the kept member in this article.
+    pub contained_by: Option<f64>,
+}
+
+impl Index {
+    /// What a deduplicated feed does with each stored article of `ids`
+    /// (`None` for ids not in the index).
+    pub fn decide(&self, ids: &[&str], keep: Keep) -> Result<Vec<Option<Decision>>> {
+        let snapshot = self.conn.unchecked_transaction().map_err(self.err())?;
+        let out = ids
+            .iter()
+            .map(|id| self.decide_one(id, keep))
+            .collect::<rusqlite::Result<_>>()
+            .map_err(self.err())?;
+        snapshot.finish().map_err(self.err())?;
+        Ok(out)
+    }
+
+    fn decide_one(&self, id: &str, keep: Keep) -> rusqlite::Result<Option<Decision>> {
+        let c = &self.conn;
+        let Some(doc) = store::doc_of(c, id)? else {
+            return Ok(None);
+        };
+        let (grp, verdict, original, partial): (u32, Option<Vec<u8>>, Option<u32>, bool) = c
+            .prepare_cached(
+                "SELECT p.grp, p.verdict, g.original, p.partial FROM placements p
+                 JOIN groups g ON g.grp = p.grp WHERE p.doc = ?1",
+            )?
+            .query_row([doc], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        // the first member that joined as a copy, not through a shared
+        // passage only
+        let first: u32 = c
+            .prepare_cached("SELECT MIN(doc) FROM placements WHERE grp = ?1 AND partial = 0")?
+            .query_row([grp], |r| r.get::<_, Option<u32>>(0))?
+            .unwrap_or(grp);
+        let kept = match keep {
+            Keep::First => first,
+            Keep::Original => original.unwrap_or(first),
+        };
+        let id_of = |d: u32| -> rusqlite::Result<String> {
+            c.prepare_cached("SELECT id FROM articles WHERE doc = ?1")?
+                .query_row([d], |r| r.get(0))
+        };
+        let own: Option<Verdict> = verdict.map(|b| decode(&b)).transpose()?;
+        let against = if kept == doc {
+            None
+        } else {
+            match (store::features(c, doc)?, store::features(c, kept)?) {
+                (Some(a), Some(b)) => Some(self.engine.verify(&a, &b)),
+                _ => None,
+            }
+        };
+        let direct = against.filter(|v| v.relation.is_some());
+        let figures = against.map(|v| v.figures);
+        let relation = direct.or(own).and_then(|v| v.relation);
+        // an article sharing only a passage with the group tells more than
+        // the copy: it is kept
+        let copy = !partial && relation != Some(crate::verify::Relation::Partial);
+        Ok(Some(Decision {
+            id: id.to_string(),
+            group: group_label(grp),
+            original_id: original.map(id_of).transpose()?,
+            kept_id: id_of(kept)?,
+            is_duplicate: kept != doc && copy,
+            relation,
+            jaccard: figures.map(|f| round4(f.jaccard)),
+            containment: figures.map(|f| round4(f.a_in_b)),
+            contained_by: figures.map(|f| round4(f.b_in_a)),
+        }))
+    }
+}
+
+impl Index {
+    /// The stored text of the article `id`, if stored.
+    pub fn text_of(&self, id: &str) -> Result<Option<String>> {
+        let c = &self.conn;
+        let doc = store::doc_of(c, id).map_err(self.err())?;
+        doc.map(|d| store::text(c, d))
+            .transpose()
+            .map_err(self.err())
+    }
+}

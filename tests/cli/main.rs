@@ -8,6 +8,7 @@
 mod check;
 mod cluster;
 mod corpus;
+mod dedup;
 mod determinism;
 mod evidence;
 mod formats;
