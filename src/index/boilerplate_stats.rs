@@ -114,8 +114,8 @@ pub(crate) fn update(
         sizes.insert(o, n);
         Ok(n)
     };
-    // entry -> learned now?
-    let mut decided: BTreeMap<Entry, bool> = BTreeMap::new();
+    // entry -> (learned now, stored before: `None` when not looked up)
+    let mut decided: BTreeMap<Entry, (bool, Option<bool>)> = BTreeMap::new();
     let mut rows_of =
         conn.prepare_cached("SELECT outlet, n FROM sentence_counts WHERE hash = ?1")?;
     let mut cohesion =
@@ -135,18 +135,22 @@ pub(crate) fn update(
         let global = docs >= rules.global_min_docs
             && outlets_n >= rules.global_min_outlets
             && rules.global_rule(docs, outlets_n, cohesion.query_row([key(h)], |r| r.get(0))?);
-        decided.insert((None, h), global);
+        let before: Vec<Option<u32>> = stored
+            .query_map([key(h)], |r| r.get::<_, i64>(0))?
+            .map(|o| o.map(|o| (o >= 0).then_some(o as u32)))
+            .collect::<rusqlite::Result<_>>()?;
+        let was = |o: Option<u32>| Some(before.contains(&o));
+        decided.insert((None, h), (global, was(None)));
         for &(o, n) in &rows {
             if o != NO_OUTLET {
                 let o = o as u32;
-                decided.insert((Some(o), h), rules.outlet_rule(n, size(o)?));
+                let learned = rules.outlet_rule(n, size(o)?);
+                decided.insert((Some(o), h), (learned, was(Some(o))));
             }
         }
         // entries that lost every count
-        for o in stored.query_map([key(h)], |r| r.get::<_, i64>(0))? {
-            let o = o?;
-            let entry = ((o >= 0).then_some(o as u32), h);
-            decided.entry(entry).or_insert(false);
+        for o in before {
+            decided.entry((o, h)).or_insert((false, Some(true)));
         }
     }
     let mut n_of =
@@ -154,11 +158,10 @@ pub(crate) fn update(
     for &o in outlets {
         // the outlet's share threshold moved: its boilerplate may go...
         let mut current = conn.prepare_cached("SELECT hash FROM boilerplate WHERE outlet = ?1")?;
-        let hs: Vec<u64> = current
+        let mut candidates: Vec<(u64, Option<bool>)> = current
             .query_map([o], |r| r.get::<_, i64>(0))?
-            .map(|h| h.map(|h| h as u64))
+            .map(|h| h.map(|h| (h as u64, Some(true))))
             .collect::<rusqlite::Result<_>>()?;
-        let mut candidates = hs;
         if removal {
             // ...and, when it shrank, frequent sentences may come
             let mut frequent = conn
@@ -166,10 +169,10 @@ pub(crate) fn update(
             for h in
                 frequent.query_map(params![o, rules.outlet_min_docs], |r| r.get::<_, i64>(0))?
             {
-                candidates.push(h? as u64);
+                candidates.push((h? as u64, None));
             }
         }
-        for h in candidates {
+        for (h, was) in candidates {
             if decided.contains_key(&(Some(o), h)) {
                 continue;
             }
@@ -177,7 +180,7 @@ pub(crate) fn update(
                 .query_row(params![key(h), o], |r| r.get(0))
                 .optional()?
                 .unwrap_or(0);
-            decided.insert((Some(o), h), rules.outlet_rule(n, size(o)?));
+            decided.insert((Some(o), h), (rules.outlet_rule(n, size(o)?), was));
         }
     }
     let mut is_stored = conn.prepare_cached(
@@ -188,9 +191,12 @@ pub(crate) fn update(
     let mut delete =
         conn.prepare_cached("DELETE FROM boilerplate WHERE hash = ?1 AND outlet = ?2")?;
     let mut changed = Vec::new();
-    for ((o, h), learned) in decided {
+    for ((o, h), (learned, was)) in decided {
         let (outlet, hash) = boilerplate_row(o, h);
-        let was: bool = is_stored.query_row(params![hash, outlet], |r| r.get(0))?;
+        let was = match was {
+            Some(w) => w,
+            None => is_stored.query_row(params![hash, outlet], |r| r.get(0))?,
+        };
         if was != learned {
             if learned {
                 insert.execute(params![hash, outlet])?;
