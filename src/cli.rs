@@ -40,6 +40,10 @@ pub enum Command {
     /// Pass a feed through with the copies dropped (or annotated), writing
     /// what was dropped and why; with --index, remember it for tomorrow.
     Dedup(DedupArgs),
+    /// An HTTP API and a web page over an index: paste a story, see where
+    /// it came from.
+    #[cfg(feature = "serve")]
+    Serve(crate::commands::ServeArgs),
 }
 
 /// Which member of a group `dedup` keeps.

@@ -59,6 +59,8 @@ pub mod params;
 pub mod provenance;
 pub mod report;
 pub mod same_story;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod shingle;
 pub mod tokenize;
 pub mod verify;

@@ -5,6 +5,11 @@ mod cluster;
 mod dedup;
 mod explain;
 mod index;
+#[cfg(feature = "serve")]
+mod serve;
+
+#[cfg(feature = "serve")]
+pub use serve::ServeArgs;
 
 use std::process::ExitCode;
 
@@ -18,6 +23,8 @@ pub fn run(cli: Cli) -> reprint::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Index(command) => index::run(command),
         Command::Dedup(args) => dedup::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
     }
 }
 

@@ -22,6 +22,7 @@
 //! writer gets [`ErrorKind::IndexLocked`] or, asked to, waits.
 
 mod boilerplate_stats;
+mod lookup;
 mod probe;
 mod query;
 mod regroup;
@@ -34,6 +35,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+pub use lookup::{parse_group_label, GroupMember, GroupView, StoredArticle};
 pub use query::{Decision, IndexStats, Keep, OutletCount};
 pub use schema::{IndexConfig, SCHEMA_VERSION};
 pub use update::{AddSummary, RemoveSummary};

@@ -17,4 +17,5 @@ mod index;
 mod ingest;
 mod regression;
 mod robustness;
+mod serve;
 mod util;

@@ -1,0 +1,808 @@
+//! `reprint serve` end to end: the real binary on a free loopback port,
+//! spoken to over HTTP/1.1 by a small std-only client; every response is
+//! checked against `openapi.json`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::util::{body, corpus_dir, Prose, TestDir};
+
+const SEED_000: &str = "seeds/000_c4dc295e8e3c2857.txt";
+const SEED_001: &str = "seeds/001_ccead0fa9a0ce5d9.txt";
+const SEED_002: &str = "seeds/002_60d291753dd6023b.txt";
+const SEED_003: &str = "seeds/003_0fbf59b2bd68eeed.txt";
+
+/// A running `reprint serve`, killed on drop.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    stderr: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Starts `reprint serve --index INDEX --addr 127.0.0.1:0 EXTRA...` and
+    /// waits until it answers its health check.
+    fn start(index: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_reprint"))
+            .arg("serve")
+            .arg("--index")
+            .arg(index)
+            .args(["--addr", "127.0.0.1:0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn reprint serve");
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let pipe = child.stderr.take().expect("stderr pipe");
+        let lines = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let _ = tx.send(line.clone());
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let mut server = Server {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            stderr,
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let addr = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(rest) = line.split("listening on http://").nth(1) {
+                        let addr = rest.split('/').next().unwrap();
+                        break addr.parse::<SocketAddr>().expect("an address");
+                    }
+                }
+                Err(_) => panic!(
+                    "reprint serve did not start; stderr:\n{}",
+                    server.stderr.lock().unwrap().join("\n")
+                ),
+            }
+        };
+        server.addr = addr;
+        loop {
+            if let Ok(r) = request(addr, "GET", "/v1/health", &[], b"") {
+                if r.status == 200 {
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "no health check answered");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server
+    }
+
+    fn get(&self, path: &str) -> Response {
+        self.call("GET", path, &[], b"")
+    }
+
+    fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.call(
+            "POST",
+            path,
+            &[("Content-Type", "application/json")],
+            body.to_string().as_bytes(),
+        )
+    }
+
+    fn call(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        let r = request(self.addr, method, path, headers, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        assert!(
+            !r.text().contains("panicked") && !r.text().contains("RUST_BACKTRACE"),
+            "{method} {path} leaked a panic: {}",
+            r.text()
+        );
+        r
+    }
+
+    fn log(&self) -> Vec<String> {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Asserts `status` and a JSON error body with a message.
+    fn assert_error(&self, status: u16) -> String {
+        assert_eq!(self.status, status, "body: {}", self.text());
+        assert!(
+            self.header("content-type")
+                .is_some_and(|c| c.starts_with("application/json")),
+            "errors are JSON: {:?}",
+            self.headers
+        );
+        let v = self.json();
+        let obj = v.as_object().expect("an object");
+        assert_eq!(obj.len(), 1, "only the error: {v}");
+        let message = v["error"].as_str().expect("a message").to_string();
+        assert!(!message.is_empty());
+        message
+    }
+}
+
+/// One HTTP/1.1 exchange on a fresh connection (`Connection: close`).
+fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Response> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
+    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(body);
+    // a server refusing a large body may close before reading all of it:
+    // its answer is still there to read
+    let _ = stream.write_all(&bytes);
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) if raw.is_empty() => return Err(e),
+            Err(_) => break,
+        }
+    }
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other(format!("no response head in {raw:?}")))?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line in {head}")))?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+    });
+    if chunked {
+        body = dechunk(&body);
+    }
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = data.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(
+            String::from_utf8_lossy(&data[..end])
+                .split(';')
+                .next()
+                .unwrap()
+                .trim(),
+            16,
+        )
+        .unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = end + 2;
+        out.extend_from_slice(&data[start..(start + size).min(data.len())]);
+        data = &data[(start + size + 2).min(data.len())..];
+    }
+    out
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+// ---- the OpenAPI document -------------------------------------------------
+
+fn openapi() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("openapi.json")).expect("JSON")
+}
+
+fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let name = r.trim_start_matches("#/components/schemas/");
+            let target = &spec["components"]["schemas"][name];
+            assert!(target.is_object(), "unresolved {r}");
+            resolve(spec, target)
+        }
+        None => schema,
+    }
+}
+
+fn type_ok(t: &str, v: &Value) -> bool {
+    match t {
+        "null" => v.is_null(),
+        "string" => v.is_string(),
+        "integer" => v.is_u64() || v.is_i64(),
+        "number" => v.is_number(),
+        "boolean" => v.is_boolean(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        _ => false,
+    }
+}
+
+/// Where `value` breaks `schema` (required fields, types, enums, items).
+fn violations(spec: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
+    let schema = resolve(spec, schema);
+    if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
+        let fits = options.iter().any(|o| {
+            let mut v = Vec::new();
+            violations(spec, o, value, at, &mut v);
+            v.is_empty()
+        });
+        if !fits {
+            out.push(format!("{at}: fits none of oneOf"));
+        }
+        return;
+    }
+    match schema.get("type") {
+        Some(Value::String(t)) if !type_ok(t, value) => {
+            out.push(format!("{at}: expected {t}, got {value}"));
+            return;
+        }
+        Some(Value::Array(ts)) if !ts.iter().any(|t| type_ok(t.as_str().unwrap(), value)) => {
+            out.push(format!("{at}: expected one of {ts:?}, got {value}"));
+            return;
+        }
+        _ => {}
+    }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
+        if !allowed.contains(value) {
+            out.push(format!("{at}: {value} not in {allowed:?}"));
+        }
+    }
+    if let Some(obj) = value.as_object() {
+        for r in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let r = r.as_str().unwrap();
+            if !obj.contains_key(r) {
+                out.push(format!("{at}: required field {r:?} missing"));
+            }
+        }
+        if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+            for (k, v) in obj {
+                match props.get(k) {
+                    Some(s) => violations(spec, s, v, &format!("{at}.{k}"), out),
+                    None => out.push(format!("{at}: field {k:?} is not documented")),
+                }
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), value.as_array()) {
+        for (i, v) in arr.iter().enumerate() {
+            violations(spec, items, v, &format!("{at}[{i}]"), out);
+        }
+    }
+}
+
+/// Asserts that the answer to `method template` is documented: its status
+/// and, for JSON, its body's fields and types.
+fn assert_documented(method: &str, template: &str, r: &Response) {
+    let spec = openapi();
+    let op = &spec["paths"][template][method.to_ascii_lowercase()];
+    assert!(op.is_object(), "{method} {template} is not in openapi.json");
+    let status = r.status.to_string();
+    let response = &op["responses"][&status];
+    assert!(
+        response.is_object(),
+        "{method} {template}: status {status} is not documented ({})",
+        r.text()
+    );
+    let content = r.header("content-type").unwrap_or("").to_string();
+    let media = content.split(';').next().unwrap().trim();
+    let schema = &response["content"][media]["schema"];
+    assert!(
+        schema.is_object(),
+        "{method} {template} {status}: content type {media:?} is not documented"
+    );
+    if media == "application/json" {
+        let mut out = Vec::new();
+        violations(&spec, schema, &r.json(), "$", &mut out);
+        assert!(
+            out.is_empty(),
+            "{method} {template} {status} breaks openapi.json:\n{}",
+            out.join("\n")
+        );
+    }
+}
+
+/// The routes `src/serve/routes.rs` serves: (method, OpenAPI path).
+fn served_routes() -> Vec<(String, String)> {
+    let src =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/serve/routes.rs"))
+            .expect("routes.rs");
+    let mut out = Vec::new();
+    for line in src.lines() {
+        let Some(rest) = line.trim().strip_prefix(".route(\"") else {
+            continue;
+        };
+        let (path, rest) = rest.split_once('"').unwrap();
+        let rest = rest.trim_start_matches(',').trim();
+        let method = rest.split('(').next().unwrap().to_string();
+        out.push((method, path.replace("{*", "{")));
+    }
+    out
+}
+
+// ---- set-up ---------------------------------------------------------------
+
+/// An index of seeds 000, 001 and 003 in `dir`.
+fn seed_index(dir: &TestDir) -> PathBuf {
+    let index = dir.path().join("seeds.db");
+    let index_s = index.to_str().unwrap();
+    dir.run(&["index", "create", index_s]).ok();
+    let seeds = corpus_dir();
+    let files: Vec<String> = [SEED_000, SEED_001, SEED_003]
+        .iter()
+        .map(|s| seeds.join(s).to_str().unwrap().to_string())
+        .collect();
+    let mut args = vec!["index", "add", index_s];
+    args.extend(files.iter().map(String::as_str));
+    dir.run(&args).ok();
+    index
+}
+
+fn seed_id(name: &str) -> String {
+    corpus_dir().join(name).to_str().unwrap().to_string()
+}
+
+fn seed_text(name: &str) -> String {
+    std::fs::read_to_string(corpus_dir().join(name)).unwrap()
+}
+
+// ---- tests ----------------------------------------------------------------
+
+#[test]
+fn serve_check_add_group_health() {
+    let dir = TestDir::new("serve-main");
+    let index = seed_index(&dir);
+    let server = Server::start(&index, &[]);
+
+    let r = server.get("/v1/health");
+    assert_eq!(r.status, 200);
+    assert_documented("GET", "/v1/health", &r);
+    assert_eq!(r.json()["articles"], 3);
+    assert_eq!(r.json()["read_only"], false);
+
+    // the check equals `reprint check --index --format json` on the same article
+    let id2 = seed_id(SEED_002);
+    let cli = dir
+        .run(&[
+            "check",
+            "--index",
+            index.to_str().unwrap(),
+            &id2,
+            "--format",
+            "json",
+        ])
+        .ok()
+        .json();
+    let text2 = seed_text(SEED_002);
+    let title = text2.lines().next().unwrap();
+    let r = server.post_json(
+        "/v1/check",
+        &json!({"id": id2, "title": title, "text": text2}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_documented("POST", "/v1/check", &r);
+    let got = r.json();
+    assert_eq!(got, cli[0], "the API answers what the CLI prints");
+    assert_eq!(got["is_reprint"], true);
+    let top = &got["matches"][0];
+    assert_eq!(top["id"], seed_id(SEED_001));
+    assert!(!top["passages"].as_array().unwrap().is_empty());
+    let group = top["group"].as_str().unwrap().to_string();
+
+    // plain text and a list work too; `limit` bounds the matches
+    let r = server.call(
+        "POST",
+        "/v1/check?limit=1",
+        &[("Content-Type", "text/plain; charset=utf-8")],
+        text2.as_bytes(),
+    );
+    assert_eq!(r.status, 200);
+    assert_documented("POST", "/v1/check", &r);
+    assert_eq!(r.json()["id"], "pasted");
+    assert_eq!(r.json()["matches"].as_array().unwrap().len(), 1);
+    let r = server.post_json(
+        "/v1/check",
+        &json!([{"text": text2}, {"text": "Nothing like any stored story at all."}]),
+    );
+    assert_eq!(r.status, 200);
+    assert_documented("POST", "/v1/check", &r);
+    assert_eq!(r.json()[0]["is_reprint"], true);
+    assert_eq!(r.json()[1]["is_reprint"], false);
+
+    // a stored article, its id (with slashes) percent-encoded or not
+    let id1 = seed_id(SEED_001);
+    for path in [
+        format!("/v1/articles/{}", encode(&id1)),
+        format!("/v1/articles/{id1}"),
+    ] {
+        let r = server.get(&path);
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        assert_documented("GET", "/v1/articles/{id}", &r);
+        assert_eq!(r.json()["id"], id1.as_str());
+        assert_eq!(r.json()["text"], seed_text(SEED_001).as_str());
+        assert_eq!(r.json()["group"], group.as_str());
+    }
+
+    let r = server.get(&format!("/v1/groups/{group}"));
+    assert_eq!(r.status, 200);
+    assert_documented("GET", "/v1/groups/{id}", &r);
+    assert_eq!(r.json()["size"], 1);
+
+    // add 002: it joins 001's group, with passages against its parent
+    let r = server.post_json(
+        "/v1/articles",
+        &json!({"id": id2, "title": title, "text": text2}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_documented("POST", "/v1/articles", &r);
+    let added = r.json();
+    assert_eq!(added["added"], 1);
+    assert_eq!(added["articles"][0]["id"], id2.as_str());
+    assert_eq!(added["articles"][0]["group"], group.as_str());
+
+    let r = server.get(&format!("/v1/groups/{group}"));
+    assert_documented("GET", "/v1/groups/{id}", &r);
+    let g = r.json();
+    assert_eq!(g["size"], 2);
+    let members = g["members"].as_array().unwrap();
+    let ids: Vec<&str> = members.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&id1.as_str()) && ids.contains(&id2.as_str()));
+    let copy = members.iter().find(|m| !m["parent"].is_null()).unwrap();
+    assert!(!copy["passages"].as_array().unwrap().is_empty());
+    let r = server.get(&format!("/v1/groups/{group}?passages=false&members=1"));
+    assert_documented("GET", "/v1/groups/{id}", &r);
+    assert_eq!(r.json()["truncated"], true);
+    assert!(r.json()["members"][0].get("passages").is_none());
+
+    // the same again is not added twice
+    let r = server.post_json("/v1/articles", &json!([{"id": id2, "text": text2}]));
+    assert_documented("POST", "/v1/articles", &r);
+    assert_eq!(r.json()["added"], 0);
+    assert_eq!(r.json()["already_present"], json!([id2]));
+
+    let r = server.get("/v1/stats");
+    assert_eq!(r.status, 200);
+    assert_documented("GET", "/v1/stats", &r);
+    assert_eq!(r.json()["articles"], 4);
+    assert_eq!(r.json()["groups"], 1);
+
+    // the page and its parts
+    let r = server.get("/");
+    assert_eq!(r.status, 200);
+    assert_documented("GET", "/", &r);
+    let csp = r.header("content-security-policy").expect("a CSP");
+    assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"));
+    assert!(r.text().contains("<textarea"));
+    for (path, kind) in [
+        ("/assets/page.css", "text/css"),
+        ("/assets/page.js", "text/javascript"),
+    ] {
+        let r = server.get(path);
+        assert_eq!(r.status, 200);
+        assert!(r.header("content-type").unwrap().starts_with(kind));
+        assert_documented("GET", path, &r);
+    }
+
+    // one access log line per request: method, path, status, milliseconds
+    let log = server.log();
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("POST /v1/check 200 ") && l.ends_with(" ms")),
+        "{log:?}"
+    );
+    assert!(log.iter().any(|l| l.starts_with("GET /v1/stats 200 ")));
+}
+
+#[test]
+fn serve_errors_are_json() {
+    let dir = TestDir::new("serve-errors");
+    let index = seed_index(&dir);
+    let token = dir.write("token", "s3cret-token\n");
+    let server = Server::start(
+        &index,
+        &["--max-body", "2K", "--token-file", token.to_str().unwrap()],
+    );
+
+    // oversized body: 413 with the limit named
+    let big = json!({"text": "word ".repeat(2000)}).to_string();
+    let r = server.call(
+        "POST",
+        "/v1/check",
+        &[("Content-Type", "application/json")],
+        big.as_bytes(),
+    );
+    let m = r.assert_error(413);
+    assert!(m.contains("2048 bytes"), "{m}");
+    assert_documented("POST", "/v1/check", &r);
+
+    let bad = [
+        ("POST", "/v1/check", "application/json", "{\"text\": ", 400),
+        ("POST", "/v1/check", "application/json", "[]", 422),
+        (
+            "POST",
+            "/v1/check",
+            "application/json",
+            "{\"text\": \" \"}",
+            422,
+        ),
+        (
+            "POST",
+            "/v1/check",
+            "application/json",
+            "{\"title\": \"x\"}",
+            422,
+        ),
+        ("POST", "/v1/check", "application/json", "42", 422),
+        ("POST", "/v1/check", "application/xml", "<a/>", 415),
+        (
+            "POST",
+            "/v1/check?limit=lots",
+            "application/json",
+            "{\"text\":\"a\"}",
+            400,
+        ),
+    ];
+    for (method, path, content_type, body, status) in bad {
+        let r = server.call(
+            method,
+            path,
+            &[("Content-Type", content_type)],
+            body.as_bytes(),
+        );
+        r.assert_error(status);
+        assert_documented(method, path.split('?').next().unwrap(), &r);
+    }
+    let r = server.call("POST", "/v1/check", &[], b"{\"text\": \xff}");
+    r.assert_error(400);
+
+    // unknown ids, malformed group ids, unknown routes, wrong methods
+    for (path, template) in [
+        ("/v1/articles/no-such-article", "/v1/articles/{id}"),
+        ("/v1/articles/..%2F..%2Fetc%2Fpasswd", "/v1/articles/{id}"),
+        ("/v1/groups/g999", "/v1/groups/{id}"),
+        ("/v1/groups/g0", "/v1/groups/{id}"),
+        ("/v1/groups/..%2Fseeds.db", "/v1/groups/{id}"),
+    ] {
+        let r = server.get(path);
+        r.assert_error(404);
+        assert_documented("GET", template, &r);
+    }
+    server.get("/v1/articles/%FF%FE").assert_error(400);
+    server.get("/v1/groups/g1?members=many").assert_error(400);
+    server.get("/no/such/route").assert_error(404);
+    server.get("/seeds.db").assert_error(404);
+    server
+        .call("DELETE", "/v1/health", &[], b"")
+        .assert_error(405);
+    server.call("GET", "/v1/check", &[], b"").assert_error(405);
+
+    // writes need the token
+    let article = json!({"id": "new-1", "text": "A new story about the harbour ferry schedule."});
+    let r = server.post_json("/v1/articles", &article);
+    let m = r.assert_error(401);
+    assert!(m.contains("Bearer"), "{m}");
+    assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+    assert_documented("POST", "/v1/articles", &r);
+    let wrong = server.call(
+        "POST",
+        "/v1/articles",
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", "Bearer s3cret-tokeX"),
+        ],
+        article.to_string().as_bytes(),
+    );
+    wrong.assert_error(401);
+    let auth = [
+        ("Content-Type", "application/json"),
+        ("Authorization", "Bearer s3cret-token"),
+    ];
+    let no_id = json!([{"text": "A story without an id."}]).to_string();
+    let r = server.call("POST", "/v1/articles", &auth, no_id.as_bytes());
+    assert!(r.assert_error(422).contains("record 1: no id"));
+    assert_documented("POST", "/v1/articles", &r);
+    let r = server.call(
+        "POST",
+        "/v1/articles",
+        &auth,
+        article.to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_documented("POST", "/v1/articles", &r);
+    assert_eq!(r.json()["added"], 1);
+    assert_eq!(server.get("/v1/health").json()["articles"], 4);
+    drop(server);
+
+    // a read-only server refuses writes, whoever asks
+    let server = Server::start(&index, &["--read-only"]);
+    let r = server.post_json("/v1/articles", &article);
+    assert!(r.assert_error(403).contains("read-only"));
+    assert_documented("POST", "/v1/articles", &r);
+    assert_eq!(server.get("/v1/health").json()["read_only"], true);
+}
+
+#[test]
+fn serve_openapi_documents_every_route() {
+    let spec = openapi();
+    let routes = served_routes();
+    assert!(routes.len() >= 10, "routes found: {routes:?}");
+    for (method, path) in &routes {
+        assert!(
+            spec["paths"][path][method].is_object(),
+            "{} {path} is served but not in openapi.json",
+            method.to_uppercase()
+        );
+    }
+    // and nothing documented that is not served
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            assert!(
+                routes.iter().any(|(m, p)| m == method && p == path),
+                "{method} {path} is documented but not served"
+            );
+        }
+    }
+    let dir = TestDir::new("serve-openapi");
+    let index = seed_index(&dir);
+    let server = Server::start(&index, &["--read-only"]);
+    let r = server.get("/v1/openapi.json");
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json(),
+        spec,
+        "the server serves the repository's openapi.json"
+    );
+}
+
+#[test]
+fn serve_refuses_bad_set_ups() {
+    let dir = TestDir::new("serve-setup");
+    let r = dir.run(&["serve", "--index", "missing.db", "--addr", "127.0.0.1:0"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no such index"), "{}", r.stderr);
+    let index = seed_index(&dir);
+    dir.write("empty-token", "\n");
+    let r = dir.run(&[
+        "serve",
+        "--index",
+        index.to_str().unwrap(),
+        "--addr",
+        "127.0.0.1:0",
+        "--token-file",
+        "empty-token",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("token"), "{}", r.stderr);
+    let r = dir.run(&["serve", "--index", "seeds.db", "--max-body", "0"]);
+    assert_eq!(r.code, 2);
+    let r = dir.run(&["serve", "--index", "seeds.db", "--addr", "not-an-address"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn serve_checks_go_on_while_a_batch_is_added() {
+    let dir = TestDir::new("serve-concurrent");
+    let index = seed_index(&dir);
+    let server = Arc::new(Server::start(&index, &[]));
+    let mut prose = Prose::new(8);
+    let batch: Vec<Value> = (0..1500)
+        .map(|i| {
+            json!({"id": format!("batch-{i}"), "source": format!("outlet{}", i % 7),
+                   "text": body(&prose.paragraphs(3, 40))})
+        })
+        .collect();
+    let add = {
+        let server = Arc::clone(&server);
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let r = server.post_json("/v1/articles", &Value::Array(batch));
+            (r, started.elapsed())
+        })
+    };
+    let text2 = seed_text(SEED_002);
+    let mut answered = 0;
+    let started = Instant::now();
+    let mut during = Vec::new();
+    while !add.is_finished() || answered == 0 {
+        let r = server.call(
+            "POST",
+            "/v1/check",
+            &[("Content-Type", "text/plain")],
+            text2.as_bytes(),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.json()["matches"][0]["id"], seed_id(SEED_001));
+        answered += 1;
+        during.push(started.elapsed());
+    }
+    let (r, took) = add.join().unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["added"], 1500);
+    let before_add_ended = during.iter().filter(|t| **t < took).count();
+    assert!(
+        before_add_ended >= 1,
+        "a check was answered while the add ran ({answered} checks, add took {took:?})"
+    );
+    eprintln!(
+        "{before_add_ended} checks answered during a {:.1} s add of 1,500 articles",
+        took.as_secs_f64()
+    );
+    assert_eq!(server.get("/v1/health").json()["articles"], 1503);
+}
