@@ -256,13 +256,15 @@
       return frag;
     }
     const original = g.members.find(function (x) { return x.is_original; });
-    const size = ' Group ' + g.id + ' holds ' + plural(g.size, 'article') + '.';
+    const size = g.size > 1 ? ' Group ' + g.id + ' holds ' + plural(g.size, 'article') + '.' : '';
     if (original) {
-      frag.appendChild(h('span', null, 'First published by ',
-        h('strong', { dir: 'auto' }, original.source || 'an unnamed outlet'),
-        original.published_at ? [' on ', h('strong', null, original.published_ts ? utc(original.published_ts) : original.published_at)] : ' (undated)',
-        ': \u201c', h('span', { dir: 'auto' }, label(original)), '\u201d',
-        ' \u2014 the original because ' + (BY[g.original_by] || g.original_by) + '.', size));
+      const when = original.published_ts ? utc(original.published_ts) : original.published_at;
+      frag.appendChild(h('span', null, 'The original: \u201c', h('strong', { dir: 'auto' }, label(original)), '\u201d',
+        original.source ? [', by ', h('strong', { dir: 'auto' }, original.source)] : '',
+        when ? [', first published ', h('strong', null, when)] : '',
+        !original.source && !when ? ' (no outlet or date recorded)' : '',
+        g.size > 1 ? ' \u2014 the original because ' + (BY[g.original_by] || g.original_by) + '.'
+          : ' \u2014 the only article of its group in the index.', size));
     } else {
       frag.appendChild(h('span', null, 'The original is not in the index',
         g.credited_source ? [': its copies credit ', h('strong', null, g.credited_source)] : '', '.', size));
