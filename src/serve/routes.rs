@@ -45,8 +45,9 @@ const MAX_GROUP_MEMBERS: usize = 10_000;
 /// Articles one check request may hold.
 const MAX_CHECK_ARTICLES: usize = 1_000;
 
-/// The application: routes, then (inside out) the body limit, the
-/// deadline, panics as JSON 500s, and the access log with common headers.
+/// The application: routes, then (inside out) the body limit, the write
+/// guard, the deadline, panics as JSON 500s, and the access log with
+/// common headers.
 pub(crate) fn router(state: Arc<Shared>) -> Router {
     let max_body = state.config.max_body;
     Router::new()
@@ -63,6 +64,7 @@ pub(crate) fn router(state: Arc<Shared>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(state.clone(), writes))
         .layer(middleware::from_fn_with_state(state.clone(), deadline))
         .layer(CatchPanicLayer::custom(|_| internal().into_response()))
         .layer(middleware::from_fn_with_state(state.clone(), envelope))
@@ -131,6 +133,20 @@ async fn deadline(State(state): State<Arc<Shared>>, req: Request, next: Next) ->
         )
         .into_response(),
     }
+}
+
+/// A write is refused (read-only server, missing or wrong token) before its
+/// body is read.
+async fn writes(State(state): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    if req.method() == Method::POST && req.uri().path() == "/v1/articles" {
+        if state.config.read_only {
+            return read_only().into_response();
+        }
+        if let Err(e) = authorize(state.config.token.as_deref(), req.headers()) {
+            return e.into_response();
+        }
+    }
+    next.run(req).await
 }
 
 async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {

@@ -660,6 +660,14 @@ fn serve_errors_are_json() {
     assert!(m.contains("Bearer"), "{m}");
     assert_eq!(r.header("www-authenticate"), Some("Bearer"));
     assert_documented("POST", "/v1/articles", &r);
+    // refused before the body is read: a body over the limit is still a 401
+    let r = server.call(
+        "POST",
+        "/v1/articles",
+        &[("Content-Type", "application/json")],
+        big.as_bytes(),
+    );
+    r.assert_error(401);
     let wrong = server.call(
         "POST",
         "/v1/articles",
