@@ -814,3 +814,112 @@ fn serve_checks_go_on_while_a_batch_is_added() {
     );
     assert_eq!(server.get("/v1/health").json()["articles"], 1503);
 }
+
+#[test]
+fn serve_deadline_and_busy_answer_503() {
+    let dir = TestDir::new("serve-limits");
+    let index = seed_index(&dir);
+    let text2 = seed_text(SEED_002);
+
+    // a deadline shorter than any check
+    let server = Server::start(&index, &["--read-only", "--timeout", "0.000001"]);
+    let r = server.call(
+        "POST",
+        "/v1/check",
+        &[("Content-Type", "text/plain")],
+        text2.as_bytes(),
+    );
+    let m = r.assert_error(503);
+    assert!(m.contains("--timeout"), "{m}");
+    assert_documented("POST", "/v1/check", &r);
+    drop(server);
+
+    // one index operation at a time and none waiting: while a long check
+    // runs, other requests are turned away at once
+    let server = Arc::new(Server::start(
+        &index,
+        &["--read-only", "--max-concurrency", "1", "--max-queue", "0"],
+    ));
+    let many = Value::Array((0..300).map(|_| json!({ "text": text2 })).collect());
+    let mut accepted = false;
+    for _attempt in 0..5 {
+        let long = {
+            let server = Arc::clone(&server);
+            let many = many.clone();
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                let r = server.post_json("/v1/check", &many);
+                (r.status, started.elapsed())
+            })
+        };
+        // let the long check take the one turn first
+        std::thread::sleep(Duration::from_millis(100));
+        let mut busy = 0;
+        let mut tries = 0;
+        while !long.is_finished() {
+            let r = server.get("/v1/health");
+            tries += 1;
+            if r.status == 503 {
+                assert!(r.assert_error(503).contains("busy"));
+                assert_documented("GET", "/v1/health", &r);
+                busy += 1;
+            } else {
+                assert_eq!(r.status, 200);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let (status, took) = long.join().unwrap();
+        if status == 503 {
+            // the long check came second after all: try again
+            continue;
+        }
+        assert_eq!(status, 200);
+        if took > Duration::from_millis(500) {
+            assert!(
+                busy > 0,
+                "{tries} requests during a {took:?} check, none turned away"
+            );
+        }
+        accepted = true;
+        break;
+    }
+    assert!(accepted, "the long check was never let in");
+    assert_eq!(server.get("/v1/health").status, 200, "free again");
+}
+
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    let dir = TestDir::new("serve-sigterm");
+    let index = seed_index(&dir);
+    let mut server = Server::start(&index, &["--read-only"]);
+    assert_eq!(
+        server
+            .call(
+                "POST",
+                "/v1/check",
+                &[("Content-Type", "text/plain")],
+                seed_text(SEED_002).as_bytes()
+            )
+            .status,
+        200
+    );
+    let pid = server.child.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "still running after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    // the reader's WAL files are gone: the index is left as it was found
+    for side in ["seeds.db-wal", "seeds.db-shm"] {
+        assert!(!dir.path().join(side).exists(), "{side} left behind");
+    }
+}
