@@ -240,12 +240,12 @@
     detail.appendChild(origin(g, top));
     const also = new Set(r.matches.map(function (m) { return m.group; }));
     const facts = [];
-    facts.push(pct(top.containment) + ' of your story is in ' + (top.source || 'the match') +
+    facts.push([pct(top.containment) + ' of your story is in ', top.source ? h('bdi', null, top.source) : 'the match',
       '\u2019s text, and ' + pct(top.contained_by) + ' of that text is in yours; the longest copied passage runs ' +
-      plural(top.longest_passage, 'word') + '.');
+      plural(top.longest_passage, 'word') + '.']);
     if (also.size > 1) facts.push('It also matches ' + plural(also.size - 1, 'other group') + ' (below).');
-    if (r.credited_source) facts.push('Your story credits ' + r.credited_source + '.');
-    detail.appendChild(h('span', { class: 'facts' }, ' ' + facts.join(' ')));
+    if (r.credited_source) facts.push(['Your story credits ', h('bdi', null, r.credited_source), '.']);
+    detail.appendChild(h('span', { class: 'facts' }, facts.map(function (f) { return [' ', f]; })));
   }
 
   // "First published by X on DATE: TITLE" for the group of `m`.
@@ -279,10 +279,11 @@
       const b = h('button', { type: 'button', class: 'match r-' + m.relation, 'aria-pressed': 'false', 'data-i': i },
         badge(m.relation),
         h('span', { class: 'mt', dir: 'auto' }, m.id),
+        // each part isolated, so that a right-to-left outlet never reorders a date
         h('span', { class: 'mm' },
           [m.source, m.published_at, 'group ' + m.group,
             m.original_id ? (m.original_id === m.id ? 'the original' : 'original: ' + m.original_id) : 'original outside the index']
-            .filter(Boolean).join(' \u00b7 ')),
+            .filter(Boolean).map(function (x, k) { return [k ? ' \u00b7 ' : '', h('bdi', null, x)]; })),
         h('span', { class: 'mf' },
           pct(m.containment) + ' of your story is in it \u00b7 ' + pct(m.contained_by) + ' of it is in yours \u00b7 ' +
           'longest passage ' + plural(m.longest_passage, 'word') + ' \u00b7 ' + plural((m.passages || []).length, 'passage')));
