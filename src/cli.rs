@@ -136,6 +136,9 @@ pub struct IndexCreateArgs {
     /// Relation thresholds.
     #[command(flatten)]
     pub thresholds: ThresholdArgs,
+    /// No line on stderr saying the index was created.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `reprint index add`.

@@ -26,7 +26,9 @@ pub fn run(command: IndexCommand) -> reprint::Result<ExitCode> {
 fn create(args: IndexCreateArgs) -> reprint::Result<ExitCode> {
     let engine = crate::commands::engine(&args.params, &args.thresholds, false)?;
     Index::create(&args.path, &engine)?;
-    eprintln!("reprint: created index {}", args.path.display());
+    if !args.quiet {
+        eprintln!("reprint: created index {}", args.path.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -114,7 +116,12 @@ fn remove(args: IndexRemoveArgs) -> reprint::Result<ExitCode> {
 
 fn stats(args: IndexStatsArgs) -> reprint::Result<ExitCode> {
     let index = Index::open(&args.path, Access::Read)?;
-    let stats = index.stats(args.check)?;
+    let stats = match index.stats(args.check) {
+        Ok(stats) => stats,
+        // too damaged to count: the findings are still what the user asked for
+        Err(e) if args.check => return report_damage(&index, e, args.format),
+        Err(e) => return Err(e),
+    };
     let mut out = BufWriter::new(io::stdout().lock());
     let written = match args.format {
         StatsFormat::Json => serde_json::to_writer_pretty(&mut out, &stats)
@@ -131,6 +138,29 @@ fn stats(args: IndexStatsArgs) -> reprint::Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// `stats --check` on an index whose counts cannot be read: the error, then
+/// every finding of the checks that could run.
+fn report_damage(index: &Index, e: Error, format: StatsFormat) -> reprint::Result<ExitCode> {
+    let problems = index.problems().unwrap_or_default();
+    let mut out = BufWriter::new(io::stdout().lock());
+    let written = match format {
+        StatsFormat::Json => {
+            let v = serde_json::json!({"error": e.to_string(), "problems": problems});
+            serde_json::to_writer_pretty(&mut out, &v)
+                .map_err(io::Error::from)
+                .and_then(|()| writeln!(out))
+        }
+        StatsFormat::Table => problems
+            .iter()
+            .try_for_each(|p| writeln!(out, "problem           {p}")),
+    };
+    written
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::from(ErrorKind::Output(e)))?;
+    eprintln!("reprint: error: {e}");
+    Ok(ExitCode::from(2))
 }
 
 fn write_stats(s: &IndexStats, w: &mut impl Write) -> io::Result<()> {

@@ -81,6 +81,9 @@ impl Index {
                 "already exists (remove it, or `index add` to it)",
             ));
         }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
         let conn = Connection::open(path).map_err(|e| db_error(path, e))?;
         let config = IndexConfig {
             params: engine.params.clone(),
@@ -114,32 +117,14 @@ impl Index {
                 "no such index (create it with `reprint index create`)",
             ));
         }
-        let flags = match access {
-            // read-write even for readers: a reader may have to recover the
-            // write-ahead log a killed writer left; it never writes rows
-            Access::Read | Access::Write { .. } => {
-                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            }
-        };
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| db_error(path, e))?;
-        let busy = match access {
-            Access::Write { wait: true } => Duration::from_secs(24 * 3600),
-            // a reader waits out a writer's brief checkpoint or recovery
-            Access::Read => Duration::from_secs(10),
-            Access::Write { wait: false } => Duration::ZERO,
-        };
-        conn.busy_timeout(busy).map_err(|e| db_error(path, e))?;
-        // a reader's pages come from the mapped file instead of copies
-        // through read(2) into SQLite's own cache: the hot path of a check.
-        // A writer keeps to its bounded cache, so that its resident memory
-        // stays flat however large the index grows
-        let mmap: i64 = if access == Access::Read { 1 << 36 } else { 0 };
-        conn.pragma_update(None, "mmap_size", mmap)
-            .and_then(|()| conn.pragma_update(None, "cache_size", -65536))
-            // the log of a 50,000-article batch is truncated back after
-            // its checkpoint instead of staying that large
-            .and_then(|()| conn.pragma_update(None, "journal_size_limit", 64i64 << 20))
-            .map_err(|e| db_error(path, e))?;
+        let conn = match connect(path, access, false) {
+            // a folder the reader cannot write to (a read-only share): SQLite
+            // cannot make the -shm file readers of a WAL database share, so
+            // the file is read as immutable; no writer can be at work there
+            Err(e) if access == Access::Read && is_read_only(&e) => connect(path, access, true),
+            other => other,
+        }
+        .map_err(|e| db_error(path, e))?;
         let not_index = || {
             Error::index(
                 path,
@@ -248,14 +233,132 @@ impl Index {
     }
 }
 
-/// A database error on `path`, "locked" when another writer holds it.
+/// Opens the SQLite connection of an index and sets it up for `access`;
+/// `immutable` reads a file that nothing can write.
+fn connect(path: &Path, access: Access, immutable: bool) -> rusqlite::Result<Connection> {
+    let conn = if immutable {
+        let mut uri = url_path(path);
+        uri.insert_str(0, "file:");
+        uri.push_str("?immutable=1");
+        Connection::open_with_flags(
+            uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+    } else {
+        // read-write even for readers: a reader may have to recover the
+        // write-ahead log a killed writer left; it never writes rows
+        Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+    }?;
+    let busy = match access {
+        Access::Write { wait: true } => Duration::from_secs(24 * 3600),
+        // a reader waits out a writer's brief checkpoint or recovery
+        Access::Read => Duration::from_secs(10),
+        Access::Write { wait: false } => Duration::ZERO,
+    };
+    conn.busy_timeout(busy)?;
+    // a reader's pages come from the mapped file instead of copies
+    // through read(2) into SQLite's own cache: the hot path of a check.
+    // A writer keeps to its bounded cache, so that its resident memory
+    // stays flat however large the index grows
+    let mmap: i64 = if access == Access::Read { 1 << 36 } else { 0 };
+    conn.pragma_update(None, "mmap_size", mmap)
+        .and_then(|()| conn.pragma_update(None, "cache_size", -65536))
+        // the log of a 50,000-article batch is truncated back after
+        // its checkpoint instead of staying that large
+        .and_then(|()| conn.pragma_update(None, "journal_size_limit", 64i64 << 20))?;
+    // the first read opens the WAL: where that needs a write, it fails here
+    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })?;
+    Ok(conn)
+}
+
+/// Whether `e` is SQLite failing to write beside or into the index.
+fn is_read_only(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied)
+    )
+}
+
+/// `path` as the path part of an SQLite URI: `%`, `?` and `#` escaped.
+fn url_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A database error on `path`, in words that say what happened to the index
+/// and what to do: "locked" when another writer holds it.
 fn db_error(path: &Path, e: rusqlite::Error) -> Error {
+    use rusqlite::ffi;
+    let damaged = |what: String| {
+        Error::index(
+            path,
+            format!(
+                "is damaged ({what}): `reprint index stats {} --check` lists the damage; \
+                 restore a copy, or build the index again from its inputs",
+                path.display()
+            ),
+        )
+    };
+    if let rusqlite::Error::FromSqlConversionFailure(_, _, source) = &e {
+        // a stored blob that does not decode: SQLite's pages are sound
+        // but a row is not what reprint wrote
+        return damaged(format!("a stored row cannot be read: {source}"));
+    }
+    let extended = match &e {
+        rusqlite::Error::SqliteFailure(f, _) => f.extended_code,
+        _ => 0,
+    };
     match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => ErrorKind::IndexLocked {
             path: path.to_path_buf(),
         }
         .into(),
         Some(ErrorCode::NotADatabase) => Error::index(path, "not a reprint index (not SQLite)"),
+        Some(ErrorCode::DatabaseCorrupt) => damaged(e.to_string()),
+        Some(ErrorCode::DiskFull) => Error::index(
+            path,
+            "the disk is full: the batch being written was rolled back, \
+             the index is as it was before it; free space and run the command again",
+        ),
+        Some(ErrorCode::SystemIoFailure)
+            if matches!(
+                extended,
+                ffi::SQLITE_IOERR_WRITE | ffi::SQLITE_IOERR_FSYNC | ffi::SQLITE_IOERR_TRUNCATE
+            ) =>
+        {
+            Error::index(
+                path,
+                format!(
+                    "cannot write to disk ({e}; a full disk or a file size limit?): \
+                     the batch being written was rolled back, the index is as it was before it"
+                ),
+            )
+        }
+        Some(ErrorCode::ReadOnly)
+        | Some(ErrorCode::CannotOpen)
+        | Some(ErrorCode::PermissionDenied) => Error::index(
+            path,
+            format!(
+                "cannot be written ({e}): the file or its folder is read-only; \
+                     SQLite writes its -wal and -shm files beside the index, so its folder \
+                     must be writable too"
+            ),
+        ),
         _ => Error::index(path, e.to_string()),
     }
 }

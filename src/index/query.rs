@@ -109,7 +109,7 @@ impl Index {
             })
             .sum();
         let problems = if full {
-            Some(self.problems().map_err(&err)?)
+            Some(self.find_problems().map_err(&err)?)
         } else {
             None
         };
@@ -139,13 +139,31 @@ impl Index {
         })
     }
 
-    /// Disagreements between tables, and SQLite's own integrity check.
-    fn problems(&self) -> rusqlite::Result<Vec<String>> {
+    /// Disagreements between tables, and SQLite's own integrity check
+    /// (its first ten findings): what `stats --check` reports, on its own
+    /// for an index too damaged to count.
+    pub fn problems(&self) -> Result<Vec<String>> {
+        self.find_problems().map_err(self.err())
+    }
+
+    fn find_problems(&self) -> rusqlite::Result<Vec<String>> {
         let c = &self.conn;
         let mut out = Vec::new();
-        let integrity: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-        if integrity != "ok" {
-            out.push(format!("SQLite integrity check: {integrity}"));
+        // the first ten findings say enough; a damaged page can give thousands
+        let integrity: Vec<String> = c
+            .prepare("PRAGMA integrity_check(10)")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if integrity != ["ok"] {
+            let lines: Vec<&str> = integrity.iter().flat_map(|r| r.lines()).collect();
+            let more = match lines.len().saturating_sub(10) {
+                0 => String::new(),
+                n => format!("; and {n} more"),
+            };
+            out.push(format!(
+                "SQLite integrity check: {}{more}",
+                lines[..lines.len().min(10)].join("; ")
+            ));
         }
         let checks = [
             (
@@ -195,9 +213,11 @@ impl Index {
             ),
         ];
         for (what, sql) in checks {
-            let n: i64 = c.query_row(sql, [], |r| r.get(0))?;
-            if n > 0 {
-                out.push(format!("{n} {what}"));
+            // a check that runs into damage is itself a finding
+            match c.query_row(sql, [], |r| r.get::<_, i64>(0)) {
+                Ok(0) => {}
+                Ok(n) => out.push(format!("{n} {what}")),
+                Err(e) => out.push(format!("cannot count {what}: {e}")),
             }
         }
         Ok(out)

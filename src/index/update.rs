@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::article::Article;
 use crate::engine::Engine;
-use crate::error::{ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::features::{Features, Prepared};
 use crate::index::boilerplate_stats;
 use crate::index::regroup::{regroup, FeatureCache};
@@ -68,6 +68,23 @@ struct Refreshed {
     regrouped: usize,
 }
 
+/// `e`, telling what earlier batches of the same add left in the index.
+fn committed_before(e: Error, batches: usize, articles: usize) -> Error {
+    if batches == 0 {
+        return e;
+    }
+    match e.kind() {
+        ErrorKind::Index { path, message } => Error::index(
+            path.clone(),
+            format!(
+                "{message} (the {batches} batch(es) committed before it, {articles} articles \
+                 of this add, stay in the index)"
+            ),
+        ),
+        _ => e,
+    }
+}
+
 impl Index {
     /// Adds `articles` in batches of `batch_size` (0: one batch), each
     /// committed whole. `progress` hears each stage of each batch as it
@@ -94,7 +111,8 @@ impl Index {
             let n = batch.len();
             self.add_batch(batch, &mut seen, &mut summary, &mut |stage| {
                 progress(done, total, stage)
-            })?;
+            })
+            .map_err(|e| committed_before(e, summary.batches, done))?;
             done += n;
             summary.batches += 1;
             progress(done, total, "committed");

@@ -32,7 +32,7 @@ fn groups(lines: &Lines) -> BTreeMap<BTreeSet<String>, Option<String>> {
 /// A small syndication corpus: stories copied verbatim, wrapped in an
 /// outlet's intro and footer, truncated, or edited; each outlet with its own
 /// footer; some stories alone.
-fn syndication(stories: usize, seed: u64) -> Vec<Value> {
+pub(crate) fn syndication(stories: usize, seed: u64) -> Vec<Value> {
     let mut prose = Prose::new(seed);
     let outlets: Vec<(String, String)> = (0..6)
         .map(|o| {
@@ -91,7 +91,7 @@ fn export_groups(dir: &TestDir, index: &str) -> BTreeMap<BTreeSet<String>, Optio
     )
 }
 
-fn stats(dir: &TestDir, index: &str) -> Value {
+pub(crate) fn stats(dir: &TestDir, index: &str) -> Value {
     let run = dir.run(&["index", "stats", index, "--check", "--format", "json"]);
     assert_eq!(run.code, 0, "stats --check: {}{}", run.stdout, run.stderr);
     run.json()

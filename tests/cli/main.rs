@@ -14,6 +14,7 @@ mod evidence;
 mod formats;
 mod html;
 mod index;
+mod index_faults;
 mod ingest;
 mod regression;
 mod robustness;
