@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 use reprint::index::{Access, Index, IndexStats};
@@ -36,40 +37,62 @@ fn add(args: IndexAddArgs) -> reprint::Result<ExitCode> {
     // the lock first: a second writer learns at once, before any reading
     let mut index = Index::open(&args.path, Access::Write { wait: args.wait })?;
     let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
+    // articles stream from the reader into the batches, so an input the
+    // user named and that cannot be read must stop the add before its
+    // first batch commits, as it would have with everything read first
+    if let Some(bad) = inputs.iter().find_map(unreadable) {
+        eprintln!("reprint: skipped {bad}");
+        return Ok(ExitCode::from(2));
+    }
     let show = !args.quiet && io::stderr().is_terminal();
     if show {
         eprint!("\rreprint: reading...\x1b[K");
     }
-    let corpus = Reader::new(args.fields.to_fields()).read(&inputs);
-    let mut err = io::stderr().lock();
-    for s in &corpus.skipped {
-        let _ = writeln!(err, "reprint: skipped {}: {}", s.location, s.reason);
-    }
-    for w in &corpus.warnings {
-        let _ = writeln!(err, "reprint: warning: {}: {}", w.location, w.message);
-    }
-    drop(err);
-    let skipped = corpus.skipped.len();
-    let fatal = corpus.skipped.iter().any(|s| s.fatal);
-    if fatal {
-        return Ok(ExitCode::from(2));
-    }
+    let reader = Reader::new(args.fields.to_fields());
     let mut last = (std::time::Instant::now(), String::from("reading"));
     let verbose = args.verbose;
-    let summary = crate::commands::with_threads(args.threads, || {
-        index.add(corpus.articles, args.batch_size, |done, total, stage| {
-            if verbose {
-                let (at, name) = &last;
-                eprintln!("reprint: {name}: {:.2} s", at.elapsed().as_secs_f64());
-                last = (std::time::Instant::now(), stage.to_string());
-            } else if show {
-                eprint!("\rreprint: {done}/{total} articles committed; {stage}...\x1b[K");
-            }
-        })
-    })?;
+    let (summary, (skipped, warnings)) = std::thread::scope(|scope| {
+        // bounded: the reader runs ahead of the batch being worked on by a
+        // few thousand articles at most
+        let (tx, rx) = std::sync::mpsc::sync_channel(4096);
+        let reading = scope.spawn(move || {
+            reader.read_each(&inputs, |a| match tx.send(a) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(()),
+            })
+        });
+        let summary = crate::commands::with_threads(args.threads, || {
+            index.add(rx, args.batch_size, |done, total, stage| {
+                if verbose {
+                    let (at, name) = &last;
+                    eprintln!("reprint: {name}: {:.2} s", at.elapsed().as_secs_f64());
+                    last = (std::time::Instant::now(), stage.to_string());
+                } else if show {
+                    let of = total.map(|t| format!("/{t}")).unwrap_or_default();
+                    eprint!("\rreprint: {done}{of} articles committed; {stage}...\x1b[K");
+                }
+            })
+        });
+        let read = reading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (summary, read)
+    });
     if show {
         eprint!("\r\x1b[K");
     }
+    {
+        let mut err = io::stderr().lock();
+        for s in &skipped {
+            let _ = writeln!(err, "reprint: skipped {}: {}", s.location, s.reason);
+        }
+        for w in &warnings {
+            let _ = writeln!(err, "reprint: warning: {}: {}", w.location, w.message);
+        }
+    }
+    let summary = summary?;
+    let fatal = skipped.iter().any(|s| s.fatal);
+    let skipped = skipped.len();
     let mut err = io::stderr().lock();
     for (id, at) in &summary.already_present {
         let _ = writeln!(
@@ -91,10 +114,23 @@ fn add(args: IndexAddArgs) -> reprint::Result<ExitCode> {
             summary.refingerprinted
         );
     }
-    if args.strict && skipped > 0 {
+    if fatal || (args.strict && skipped > 0) {
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why an input the user named cannot be read, as `PATH: reason`.
+fn unreadable(input: &Input) -> Option<String> {
+    let Input::Path(path) = input else {
+        return None;
+    };
+    let problem = match std::fs::metadata(path) {
+        Err(e) => Some(e),
+        Ok(m) if m.is_file() => File::open(path).err(),
+        Ok(_) => None,
+    };
+    problem.map(|e| format!("{}: cannot read: {e}", path.display()))
 }
 
 fn remove(args: IndexRemoveArgs) -> reprint::Result<ExitCode> {

@@ -87,23 +87,29 @@ fn committed_before(e: Error, batches: usize, articles: usize) -> Error {
 
 impl Index {
     /// Adds `articles` in batches of `batch_size` (0: one batch), each
-    /// committed whole. `progress` hears each stage of each batch as it
-    /// starts: (articles committed so far, total, stage).
+    /// committed whole; only one batch is held in memory, so an iterator
+    /// that reads as it goes keeps a long add flat. `progress` hears each
+    /// stage of each batch as it starts: (articles committed so far, total
+    /// when the iterator knows it, stage).
     pub fn add(
         &mut self,
-        articles: Vec<Article>,
+        articles: impl IntoIterator<Item = Article>,
         batch_size: usize,
-        mut progress: impl FnMut(usize, usize, &str),
+        mut progress: impl FnMut(usize, Option<usize>, &str),
     ) -> Result<AddSummary> {
         self.writable()?;
-        let total = articles.len();
+        let articles = articles.into_iter();
+        let total = match articles.size_hint() {
+            (low, Some(high)) if low == high => Some(low),
+            _ => None,
+        };
         let size = if batch_size == 0 {
-            total.max(1)
+            usize::MAX
         } else {
             batch_size
         };
         let mut summary = AddSummary::default();
-        let mut rest = articles.into_iter().peekable();
+        let mut rest = articles.peekable();
         let mut done = 0;
         let mut seen: HashSet<String> = HashSet::new();
         while rest.peek().is_some() {

@@ -11,8 +11,11 @@
 
 mod fields;
 
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -107,32 +110,62 @@ impl Reader {
     /// Reads every input, in the order given; folders are walked in file
     /// name order so the article order never depends on the file system.
     pub fn read(&self, inputs: &[Input]) -> Corpus {
-        let mut corpus = Corpus::default();
+        let mut articles = Vec::new();
+        let (skipped, warnings) = self.read_each(inputs, |a| {
+            articles.push(a);
+            ControlFlow::Continue(())
+        });
+        Corpus {
+            articles,
+            skipped,
+            warnings,
+        }
+    }
+
+    /// Reads like [`Reader::read`], but hands each article to `each` as
+    /// soon as it is read instead of holding them all: memory stays that of
+    /// one record (or one whole `.json`/text file). `each` returning
+    /// `Break` stops the read. Returns what was skipped and the warnings.
+    pub fn read_each(
+        &self,
+        inputs: &[Input],
+        mut each: impl FnMut(Article) -> ControlFlow<()>,
+    ) -> (Vec<Skipped>, Vec<Warning>) {
+        let mut sink = Sink {
+            each: &mut each,
+            skipped: Vec::new(),
+            warnings: Vec::new(),
+            ids: HashMap::new(),
+            files: Vec::new(),
+            stopped: false,
+        };
         for input in inputs {
+            if sink.stopped {
+                break;
+            }
             match input {
                 Input::Stdin => {
                     let mut buf = Vec::new();
                     match io::stdin().lock().read_to_end(&mut buf) {
-                        Ok(_) => self.read_sniffed("-", &buf, &mut corpus),
-                        Err(e) => corpus.skipped.push(Skipped {
+                        Ok(_) => self.read_sniffed("-", &buf, &mut sink),
+                        Err(e) => sink.skipped.push(Skipped {
                             location: whole("-"),
                             reason: format!("cannot read standard input: {e}"),
                             fatal: true,
                         }),
                     }
                 }
-                Input::Path(path) => self.read_path(path, &mut corpus),
+                Input::Path(path) => self.read_path(path, &mut sink),
             }
         }
-        self.warn_duplicate_ids(&mut corpus);
-        corpus
+        (sink.skipped, sink.warnings)
     }
 
-    fn read_path(&self, path: &Path, corpus: &mut Corpus) {
+    fn read_path(&self, path: &Path, sink: &mut Sink<'_>) {
         let meta = match fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
-                corpus.skipped.push(Skipped {
+                sink.skipped.push(Skipped {
                     location: whole(&path.display().to_string()),
                     reason: format!("cannot read: {e}"),
                     fatal: true,
@@ -142,17 +175,20 @@ impl Reader {
         };
         if !meta.is_dir() {
             let format = format_of(path).unwrap_or(Format::Text);
-            self.read_file(path, Some(format), true, corpus);
+            self.read_file(path, Some(format), true, sink);
             return;
         }
         let walker = walkdir::WalkDir::new(path)
             .follow_links(true)
             .sort_by_file_name();
         for entry in walker {
+            if sink.stopped {
+                break;
+            }
             match entry {
                 Ok(e) if e.file_type().is_file() => {
                     if let Some(format) = format_of(e.path()) {
-                        self.read_file(e.path(), Some(format), false, corpus);
+                        self.read_file(e.path(), Some(format), false, sink);
                     }
                 }
                 Ok(_) => {}
@@ -169,7 +205,7 @@ impl Reader {
                             e.io_error().map_or(e.to_string(), |io| io.to_string())
                         )
                     };
-                    corpus.skipped.push(Skipped {
+                    sink.skipped.push(Skipped {
                         location: whole(&shown),
                         reason,
                         fatal: false,
@@ -179,12 +215,12 @@ impl Reader {
         }
     }
 
-    fn read_file(&self, path: &Path, format: Option<Format>, named: bool, corpus: &mut Corpus) {
+    fn read_file(&self, path: &Path, format: Option<Format>, named: bool, sink: &mut Sink<'_>) {
         let name = path.display().to_string();
         let file = match fs::File::open(path) {
             Ok(f) => f,
             Err(e) => {
-                corpus.skipped.push(Skipped {
+                sink.skipped.push(Skipped {
                     location: whole(&name),
                     reason: format!("cannot read: {e}"),
                     fatal: named,
@@ -193,12 +229,12 @@ impl Reader {
             }
         };
         if format == Some(Format::Jsonl) {
-            self.read_jsonl(&name, BufReader::new(file), corpus);
+            self.read_jsonl(&name, BufReader::new(file), sink);
             return;
         }
         let mut buf = Vec::new();
         if let Err(e) = BufReader::new(file).read_to_end(&mut buf) {
-            corpus.skipped.push(Skipped {
+            sink.skipped.push(Skipped {
                 location: whole(&name),
                 reason: format!("cannot read: {e}"),
                 fatal: named,
@@ -206,37 +242,37 @@ impl Reader {
             return;
         }
         match format {
-            Some(Format::Json) => self.read_json(&name, &buf, corpus),
-            _ => self.read_text_or_json(&name, &buf, corpus),
+            Some(Format::Json) => self.read_json(&name, &buf, sink),
+            _ => self.read_text_or_json(&name, &buf, sink),
         }
     }
 
-    fn read_sniffed(&self, name: &str, buf: &[u8], corpus: &mut Corpus) {
+    fn read_sniffed(&self, name: &str, buf: &[u8], sink: &mut Sink<'_>) {
         let head = buf.iter().find(|b| !b.is_ascii_whitespace()).copied();
         match head {
-            Some(b'[') => self.read_json(name, buf, corpus),
+            Some(b'[') => self.read_json(name, buf, sink),
             Some(b'{') => {
                 // one object, or one per line
                 if serde_json::from_slice::<Value>(buf).is_ok() {
-                    self.read_json(name, buf, corpus)
+                    self.read_json(name, buf, sink)
                 } else {
-                    self.read_jsonl(name, buf, corpus)
+                    self.read_jsonl(name, buf, sink)
                 }
             }
-            _ => self.read_text_or_json(name, buf, corpus),
+            _ => self.read_text_or_json(name, buf, sink),
         }
     }
 
-    fn read_jsonl(&self, name: &str, mut input: impl BufRead, corpus: &mut Corpus) {
+    fn read_jsonl(&self, name: &str, mut input: impl BufRead, sink: &mut Sink<'_>) {
         let mut line = Vec::new();
         let mut lineno = 0u64;
-        loop {
+        while !sink.stopped {
             line.clear();
             match input.read_until(b'\n', &mut line) {
                 Ok(0) => break,
                 Ok(_) => {}
                 Err(e) => {
-                    corpus.skipped.push(Skipped {
+                    sink.skipped.push(Skipped {
                         location: at(name, lineno + 1),
                         reason: format!("read error, rest of file not read: {e}"),
                         fatal: false,
@@ -257,7 +293,7 @@ impl Reader {
                     let lossy = String::from_utf8_lossy(trimmed);
                     match serde_json::from_str(&lossy) {
                         Ok(v) => {
-                            corpus.warnings.push(Warning {
+                            sink.warnings.push(Warning {
                                 location: location.clone(),
                                 message: format!(
                                     "invalid UTF-8 at byte {}, replaced with U+FFFD",
@@ -267,35 +303,35 @@ impl Reader {
                             v
                         }
                         Err(e) => {
-                            corpus.skipped.push(bad_json_line(location, &e));
+                            sink.skipped.push(bad_json_line(location, &e));
                             continue;
                         }
                     }
                 }
                 Err(e) => {
-                    corpus.skipped.push(bad_json_line(location, &e));
+                    sink.skipped.push(bad_json_line(location, &e));
                     continue;
                 }
             };
-            self.push_value(&value, location, corpus);
+            self.push_value(&value, location, sink);
         }
     }
 
-    fn read_json(&self, name: &str, buf: &[u8], corpus: &mut Corpus) {
+    fn read_json(&self, name: &str, buf: &[u8], sink: &mut Sink<'_>) {
         let start = buf.iter().position(|b| !b.is_ascii_whitespace());
         match start {
-            None => corpus.skipped.push(Skipped {
+            None => sink.skipped.push(Skipped {
                 location: whole(name),
                 reason: "empty file, no JSON value".to_string(),
                 fatal: false,
             }),
-            Some(i) if buf[i] == b'[' => self.read_json_array(name, buf, i + 1, corpus),
+            Some(i) if buf[i] == b'[' => self.read_json_array(name, buf, i + 1, sink),
             Some(_) => match serde_json::from_slice::<Value>(buf) {
-                Ok(v) => self.push_value(&v, whole(name), corpus),
+                Ok(v) => self.push_value(&v, whole(name), sink),
                 Err(e) => {
                     let mut location = whole(name);
                     location.line = e.line() as u64;
-                    corpus.skipped.push(bad_json(location, &e));
+                    sink.skipped.push(bad_json(location, &e));
                 }
             },
         }
@@ -305,7 +341,7 @@ impl Reader {
     /// truncated element loses only itself and what follows it (the rest
     /// of a syntax error cannot be resynchronised), never the records
     /// before it.
-    fn read_json_array(&self, name: &str, buf: &[u8], mut pos: usize, corpus: &mut Corpus) {
+    fn read_json_array(&self, name: &str, buf: &[u8], mut pos: usize, sink: &mut Sink<'_>) {
         let skip_ws = |mut p: usize| {
             while p < buf.len() && buf[p].is_ascii_whitespace() {
                 p += 1;
@@ -321,9 +357,9 @@ impl Reader {
         let mut record = 0u64;
         pos = skip_ws(pos);
         if buf.get(pos) == Some(&b']') {
-            return self.trailing(name, buf, skip_ws(pos + 1), corpus);
+            return self.trailing(name, buf, skip_ws(pos + 1), sink);
         }
-        loop {
+        while !sink.stopped {
             record += 1;
             let location = Location {
                 file: name.to_string(),
@@ -334,7 +370,7 @@ impl Reader {
             match values.next() {
                 Some(Ok(v)) => {
                     pos += values.byte_offset();
-                    self.push_value(&v, location, corpus);
+                    self.push_value(&v, location, sink);
                 }
                 Some(Err(e)) => {
                     let what = if e.is_eof() {
@@ -343,7 +379,7 @@ impl Reader {
                         "invalid JSON"
                     };
                     let line = line_at(pos) + e.line() as u64 - 1;
-                    corpus.skipped.push(Skipped {
+                    sink.skipped.push(Skipped {
                         location,
                         reason: format!(
                             "{what} at line {line}: {}; the rest of the file not read",
@@ -354,7 +390,7 @@ impl Reader {
                     return;
                 }
                 None => {
-                    corpus.skipped.push(Skipped {
+                    sink.skipped.push(Skipped {
                         location,
                         reason: format!(
                             "truncated JSON at line {}: the array is not closed",
@@ -368,13 +404,13 @@ impl Reader {
             pos = skip_ws(pos);
             match buf.get(pos) {
                 Some(b',') => pos = skip_ws(pos + 1),
-                Some(b']') => return self.trailing(name, buf, skip_ws(pos + 1), corpus),
+                Some(b']') => return self.trailing(name, buf, skip_ws(pos + 1), sink),
                 other => {
                     let what = match other {
                         None => "truncated JSON: the array is not closed".to_string(),
                         Some(_) => "invalid JSON: expected `,` or `]`".to_string(),
                     };
-                    corpus.skipped.push(Skipped {
+                    sink.skipped.push(Skipped {
                         location: Location {
                             file: name.to_string(),
                             line: 0,
@@ -393,10 +429,10 @@ impl Reader {
     }
 
     /// Anything but whitespace after a closed top-level array is reported.
-    fn trailing(&self, name: &str, buf: &[u8], pos: usize, corpus: &mut Corpus) {
+    fn trailing(&self, name: &str, buf: &[u8], pos: usize, sink: &mut Sink<'_>) {
         if pos < buf.len() {
             let line = 1 + buf[..pos].iter().filter(|&&b| b == b'\n').count() as u64;
-            corpus.skipped.push(Skipped {
+            sink.skipped.push(Skipped {
                 location: at(name, line),
                 reason: "invalid JSON: trailing characters after the array, not read".to_string(),
                 fatal: false,
@@ -404,16 +440,16 @@ impl Reader {
         }
     }
 
-    fn read_text_or_json(&self, name: &str, buf: &[u8], corpus: &mut Corpus) {
+    fn read_text_or_json(&self, name: &str, buf: &[u8], sink: &mut Sink<'_>) {
         if buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
             if let Ok(v) = serde_json::from_slice::<Value>(buf) {
                 // an export saved as text: keep the file path as its id
                 // unless it names its own
-                return self.push_value(&v, whole(name), corpus);
+                return self.push_value(&v, whole(name), sink);
             }
         }
         if looks_binary(buf) {
-            corpus.skipped.push(Skipped {
+            sink.skipped.push(Skipped {
                 location: whole(name),
                 reason: "binary file (NUL bytes), not an article".to_string(),
                 fatal: false,
@@ -423,7 +459,7 @@ impl Reader {
         let text = match std::str::from_utf8(buf) {
             Ok(s) => s.to_string(),
             Err(_) => {
-                corpus.warnings.push(Warning {
+                sink.warnings.push(Warning {
                     location: whole(name),
                     message: format!(
                         "invalid UTF-8 at byte {}, replaced with U+FFFD",
@@ -434,7 +470,7 @@ impl Reader {
             }
         };
         let title = text_title(&text);
-        corpus.articles.push(Article {
+        sink.push(Article {
             id: name.to_string(),
             title,
             text,
@@ -447,11 +483,11 @@ impl Reader {
         });
     }
 
-    fn push_value(&self, value: &Value, location: Location, corpus: &mut Corpus) {
+    fn push_value(&self, value: &Value, location: Location, sink: &mut Sink<'_>) {
         match self.fields.to_article(value, location.clone()) {
             Ok(a) => {
                 if a.published_at.is_some() && a.published_ts.is_none() {
-                    corpus.warnings.push(Warning {
+                    sink.warnings.push(Warning {
                         location,
                         message: format!(
                             "unrecognised date {:?}, treated as missing",
@@ -459,26 +495,57 @@ impl Reader {
                         ),
                     });
                 }
-                corpus.articles.push(a);
+                sink.push(a);
             }
-            Err(problem) => corpus.skipped.push(Skipped {
+            Err(problem) => sink.skipped.push(Skipped {
                 location,
                 reason: problem.to_string(),
                 fatal: false,
             }),
         }
     }
+}
 
-    fn warn_duplicate_ids(&self, corpus: &mut Corpus) {
-        let mut seen = std::collections::HashMap::new();
-        for a in &corpus.articles {
-            if let Some(first) = seen.insert(a.id.as_str(), &a.location) {
-                corpus.warnings.push(Warning {
+/// Where a read puts what it finds: articles go to the caller as they come;
+/// skipped records and warnings are kept.
+struct Sink<'a> {
+    each: &'a mut dyn FnMut(Article) -> ControlFlow<()>,
+    skipped: Vec<Skipped>,
+    warnings: Vec<Warning>,
+    /// First location of every id, to warn of duplicates while streaming:
+    /// keyed by a 128-bit hash and with the file as an index into `files`,
+    /// so a million ids cost tens of megabytes, not the ids and paths again.
+    ids: HashMap<u128, (u32, u64, Option<u64>)>,
+    files: Vec<String>,
+    stopped: bool,
+}
+
+impl Sink<'_> {
+    fn push(&mut self, a: Article) {
+        if self.files.last() != Some(&a.location.file) {
+            self.files.push(a.location.file.clone());
+        }
+        let file = (self.files.len() - 1) as u32;
+        let here = (file, a.location.line, a.location.record);
+        match self.ids.entry(xxhash_rust::xxh3::xxh3_128(a.id.as_bytes())) {
+            Entry::Vacant(v) => {
+                v.insert(here);
+            }
+            Entry::Occupied(o) => {
+                let &(f, line, record) = o.get();
+                let first = Location {
+                    file: self.files[f as usize].clone(),
+                    line,
+                    record,
+                };
+                self.warnings.push(Warning {
                     location: a.location.clone(),
                     message: format!("duplicate id {:?} (first at {first}); both kept", a.id),
                 });
-                seen.insert(a.id.as_str(), first);
             }
+        }
+        if (self.each)(a).is_break() {
+            self.stopped = true;
         }
     }
 }
@@ -561,6 +628,30 @@ fn text_title(text: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// What `read` runs on `reader` put in a sink, as a corpus.
+    fn collect(read: impl FnOnce(&Reader, &mut Sink<'_>)) -> Corpus {
+        let mut articles = Vec::new();
+        let mut each = |a| {
+            articles.push(a);
+            ControlFlow::Continue(())
+        };
+        let mut sink = Sink {
+            each: &mut each,
+            skipped: Vec::new(),
+            warnings: Vec::new(),
+            ids: HashMap::new(),
+            files: Vec::new(),
+            stopped: false,
+        };
+        read(&Reader::default(), &mut sink);
+        let (skipped, warnings) = (sink.skipped, sink.warnings);
+        Corpus {
+            articles,
+            skipped,
+            warnings,
+        }
+    }
+
     #[test]
     fn titles_of_text_files() {
         assert_eq!(
@@ -573,9 +664,8 @@ mod tests {
 
     #[test]
     fn jsonl_reports_bad_lines_and_keeps_the_rest() {
-        let mut corpus = Corpus::default();
         let input = b"{\"id\":\"a\",\"text\":\"x\"}\n{broken\n\n{\"id\":\"b\",\"text\":\"y\"}\n{\"id\":\"c\"}\n";
-        Reader::default().read_jsonl("f.jsonl", &input[..], &mut corpus);
+        let corpus = collect(|r, sink| r.read_jsonl("f.jsonl", &input[..], sink));
         let ids: Vec<_> = corpus.articles.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, ["a", "b"]);
         assert_eq!(corpus.skipped.len(), 2);
@@ -585,15 +675,62 @@ mod tests {
 
     #[test]
     fn sniffs_stdin() {
-        let mut corpus = Corpus::default();
-        Reader::default().read_sniffed("-", b"[{\"id\":\"a\",\"text\":\"x\"}]", &mut corpus);
-        Reader::default().read_sniffed(
-            "-",
-            b"{\"id\":\"b\",\"text\":\"x\"}\n{\"id\":\"c\",\"text\":\"y\"}",
-            &mut corpus,
-        );
-        Reader::default().read_sniffed("-", b"Plain text here", &mut corpus);
+        let corpus = collect(|r, sink| {
+            r.read_sniffed("-", b"[{\"id\":\"a\",\"text\":\"x\"}]", sink);
+            r.read_sniffed(
+                "-",
+                b"{\"id\":\"b\",\"text\":\"x\"}\n{\"id\":\"c\",\"text\":\"y\"}",
+                sink,
+            );
+            r.read_sniffed("-", b"Plain text here", sink);
+        });
         let ids: Vec<_> = corpus.articles.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c", "-"]);
+    }
+
+    #[test]
+    fn duplicate_ids_are_warned_as_they_stream() {
+        let corpus = collect(|r, sink| {
+            r.read_jsonl("a.jsonl", &b"{\"id\":\"x\",\"text\":\"1\"}\n"[..], sink);
+            r.read_jsonl(
+                "b.jsonl",
+                &b"{\"id\":\"y\",\"text\":\"2\"}\n{\"id\":\"x\",\"text\":\"3\"}\n"[..],
+                sink,
+            );
+            // the same file read twice repeats every id
+            r.read_jsonl("a.jsonl", &b"{\"id\":\"x\",\"text\":\"1\"}\n"[..], sink);
+        });
+        assert_eq!(corpus.articles.len(), 4);
+        let warned: Vec<String> = corpus
+            .warnings
+            .iter()
+            .map(|w| format!("{}: {}", w.location, w.message))
+            .collect();
+        assert_eq!(
+            warned,
+            [
+                "b.jsonl:2: duplicate id \"x\" (first at a.jsonl:1); both kept",
+                "a.jsonl:1: duplicate id \"x\" (first at a.jsonl:1); both kept"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_stream_stops_when_asked() {
+        let dir = std::env::temp_dir().join(format!("reprint-stop-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("feed.jsonl");
+        fs::write(
+            &file,
+            "{\"id\":\"a\",\"text\":\"x\"}\n{\"id\":\"b\",\"text\":\"y\"}\n",
+        )
+        .unwrap();
+        let mut seen = Vec::new();
+        Reader::default().read_each(&[Input::Path(file.clone()), Input::Path(file)], |a| {
+            seen.push(a.id);
+            ControlFlow::Break(())
+        });
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(seen, ["a"]);
     }
 }
