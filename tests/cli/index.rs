@@ -345,6 +345,30 @@ fn index_errors_say_what_to_do() {
         .ok()
         .json();
     assert_eq!(s["config"]["params"]["shingle_size"], 4);
+
+    // a named input that cannot be read: nothing of the others is added
+    let run = dir.run(&["index", "add", "i.db", "a.txt", "no-such-feed.jsonl"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("no-such-feed.jsonl: cannot read"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(stats(&dir, "i.db")["articles"], 0);
+    // a bad record is skipped with its line, the rest is added
+    dir.write(
+        "feed.jsonl",
+        "{\"id\": \"f1\", \"text\": \"one two three\"}\n{broken\n{\"id\": \"f1\", \"text\": \"again\"}\n",
+    );
+    let run = dir.run(&["index", "add", "i.db", "feed.jsonl", "a.txt"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("skipped feed.jsonl:2"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("feed.jsonl:3: duplicate id \"f1\" (first at feed.jsonl:1)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(stats(&dir, "i.db")["articles"], 2);
 }
 
 /// Holds the index's write lock from this process, as another writer would.
