@@ -362,9 +362,14 @@ fn index_errors_say_what_to_do() {
     );
     let run = dir.run(&["index", "add", "i.db", "feed.jsonl", "a.txt"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("skipped feed.jsonl:2"), "{}", run.stderr);
     assert!(
-        run.stderr.contains("feed.jsonl:3: duplicate id \"f1\" (first at feed.jsonl:1)"),
+        run.stderr.contains("skipped feed.jsonl:2"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("feed.jsonl:3: duplicate id \"f1\" (first at feed.jsonl:1)"),
         "{}",
         run.stderr
     );
