@@ -25,9 +25,10 @@
 //! a brief syndicated word for word, or an outlet's repeated copy of one
 //! story, and its words are all the evidence there is.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 /// Thresholds of the two boilerplate rules.
@@ -130,7 +131,7 @@ impl Boilerplate {
     /// maps: at 100k articles the maps held millions of entries filled on
     /// one thread, half of the fingerprint stage's wall time.
     pub fn learn(docs: &[DocSentences<'_>], rules: &BoilerplateRules) -> Self {
-        let mut outlet_docs: HashMap<u32, u32> = HashMap::new();
+        let mut outlet_docs: FxHashMap<u32, u32> = FxHashMap::default();
         for o in docs.iter().filter_map(|d| d.outlet) {
             *outlet_docs.entry(o).or_default() += 1;
         }
@@ -158,7 +159,7 @@ impl Boilerplate {
             .flat_map_iter(|d| contribution(d.sentences).0)
             .collect();
         all.par_sort_unstable();
-        let frequent: HashMap<u64, u32> = runs(&all)
+        let frequent: FxHashMap<u64, u32> = runs(&all)
             .filter(|&(_, n)| n >= rules.global_min_docs)
             .map(|(&s, n)| (s, n))
             .collect();
@@ -187,7 +188,7 @@ impl Boilerplate {
             .collect();
         outlets.par_sort_unstable();
         outlets.dedup();
-        let mut outlet_count: HashMap<u64, u32> = HashMap::new();
+        let mut outlet_count: FxHashMap<u64, u32> = FxHashMap::default();
         for (s, _) in &outlets {
             *outlet_count.entry(*s).or_default() += 1;
         }
@@ -206,7 +207,7 @@ impl Boilerplate {
             })
             .collect();
         pairs.par_sort_unstable();
-        let mut cohesion: HashMap<u64, u32> = HashMap::new();
+        let mut cohesion: FxHashMap<u64, u32> = FxHashMap::default();
         for (&(s, _), n) in runs(&pairs) {
             let c = cohesion.entry(s).or_default();
             *c = (*c).max(n);

@@ -14,9 +14,8 @@
 //! `star` members only. That keeps candidate generation linear while every
 //! member still meets the copies it would be grouped with.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::features::Features;
@@ -60,7 +59,8 @@ pub struct Candidates {
 /// over every entry would miss the cache at each step.
 struct Postings {
     entries: Vec<(u64, u32)>,
-    shared: HashMap<u64, (u32, u32)>,
+    // keys are xxh3 hashes already: a cheap hasher is enough
+    shared: FxHashMap<u64, (u32, u32)>,
 }
 
 impl Postings {
@@ -68,7 +68,7 @@ impl Postings {
         let mut entries: Vec<(u64, u32)> = items.collect();
         entries.par_sort_unstable();
         entries.dedup();
-        let mut shared = HashMap::new();
+        let mut shared = FxHashMap::default();
         let mut i = 0;
         while i < entries.len() {
             let mut j = i + 1;
@@ -155,7 +155,7 @@ pub fn candidates(features: &[Features], cfg: &CandidateConfig) -> Candidates {
             for (j, &k) in f.band_keys.iter().enumerate() {
                 found.extend(partners(lsh.list(band_key(j, k)), d, cfg).map(|e| (e, LSH)));
             }
-            let mut counts: HashMap<u32, u32> = HashMap::new();
+            let mut counts: FxHashMap<u32, u32> = FxHashMap::default();
             for &h in &f.anchors {
                 for e in partners(anchors.list(h), d, cfg) {
                     *counts.entry(e).or_default() += 1;
