@@ -7,6 +7,7 @@
 //! over sorted edges, so the output is the same for any thread count.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -15,14 +16,16 @@ use crate::article::Article;
 use crate::boilerplate::{Boilerplate, BoilerplateRules, DocSentences};
 use crate::candidates::{candidates, CandidateConfig};
 use crate::cluster::{group, Edge};
+use crate::error::Error;
 use crate::evidence::{evidence, Evidence};
 use crate::features::{Features, Prepared};
-use crate::ingest::Corpus;
+use crate::ingest::{Corpus, Skipped, Warning};
 use crate::minhash::MinHasher;
 use crate::params::Params;
 use crate::provenance::{provenance, MemberInfo};
 use crate::report::{round4, ArticleLine, Group, Member, Report, SameStory, Stats};
 use crate::same_story::{links, Link, SameStoryConfig};
+use crate::texts::TextStore;
 use crate::verify::{verify, Thresholds, Verdict};
 
 /// Everything that configures a run.
@@ -77,6 +80,12 @@ impl Engine {
             .par_iter()
             .map(|a| Prepared::of_article(a, &self.params))
             .collect();
+        self.fingerprint_with(articles, prepared)
+    }
+
+    /// Learns boilerplate and fingerprints `articles`, already prepared (one
+    /// [`Prepared`] each; their texts are not read again).
+    pub fn fingerprint_with(&self, articles: &[Article], prepared: Vec<Prepared>) -> Fingerprinted {
         let outlets: Vec<Option<String>> = articles.iter().map(Article::outlet_key).collect();
         let mut interned: HashMap<&str, u32> = HashMap::new();
         let outlet_ids: Vec<Option<u32>> = outlets
@@ -216,6 +225,80 @@ impl Engine {
     pub fn cluster_with_progress(
         &self,
         corpus: Corpus,
+        progress: impl FnMut(&str, usize),
+    ) -> Report {
+        let mut intake = Intake {
+            engine: self,
+            pending: corpus.articles,
+            articles: Vec::new(),
+            prepared: Vec::new(),
+            texts: if self.evidence {
+                TextStore::memory()
+            } else {
+                TextStore::dropped()
+            },
+        };
+        // held in memory, a store cannot fail to take a text
+        let _ = intake.prepare_pending();
+        let mut texts = intake.texts;
+        self.cluster_prepared(
+            intake.articles,
+            intake.prepared,
+            &mut texts,
+            (corpus.skipped, corpus.warnings),
+            progress,
+        )
+    }
+
+    /// A streamed corpus: articles are prepared as they are pushed, and
+    /// their texts spilled to a temporary file (kept only when evidence is
+    /// on), so a run holds fingerprints, not texts.
+    pub fn intake(&self) -> io::Result<Intake<'_>> {
+        Ok(Intake {
+            engine: self,
+            pending: Vec::new(),
+            articles: Vec::new(),
+            prepared: Vec::new(),
+            texts: if self.evidence {
+                TextStore::spilled()?
+            } else {
+                TextStore::dropped()
+            },
+        })
+    }
+
+    /// Clusters the articles pushed to `intake`; `skipped` and `warnings`
+    /// are the reader's, passed through to the report.
+    pub fn cluster_intake(
+        &self,
+        mut intake: Intake<'_>,
+        skipped: Vec<Skipped>,
+        warnings: Vec<Warning>,
+        progress: impl FnMut(&str, usize),
+    ) -> crate::Result<Report> {
+        let spill_error = |e| Error::io(std::env::temp_dir(), e);
+        intake.prepare_pending().map_err(spill_error)?;
+        intake.texts.finish().map_err(spill_error)?;
+        let mut texts = intake.texts;
+        let report = self.cluster_prepared(
+            intake.articles,
+            intake.prepared,
+            &mut texts,
+            (skipped, warnings),
+            progress,
+        );
+        match texts.take_error() {
+            Some(e) => Err(spill_error(e)),
+            None => Ok(report),
+        }
+    }
+
+    fn cluster_prepared(
+        &self,
+        articles: Vec<Article>,
+        prepared: Vec<Prepared>,
+        texts: &mut TextStore,
+        (skipped, warnings): (Vec<Skipped>, Vec<Warning>),
         mut progress: impl FnMut(&str, usize),
     ) -> Report {
         let mut timings = Vec::new();
@@ -224,16 +307,9 @@ impl Engine {
             timings.push((name.to_string(), clock.elapsed().as_millis() as u64));
             clock = Instant::now();
         };
-        progress("fingerprint", corpus.articles.len());
-        let mut articles = corpus.articles;
+        progress("fingerprint", articles.len());
         let n = articles.len();
-        let mut fp = self.fingerprint(&articles);
-        if !self.evidence {
-            // the report needs ids and metadata, not the texts
-            for a in &mut articles {
-                a.text = String::new();
-            }
-        }
+        let mut fp = self.fingerprint_with(&articles, prepared);
         lap("fingerprint", &mut timings);
         progress("candidates", n);
 
@@ -308,10 +384,19 @@ impl Engine {
         if self.evidence {
             progress("evidence", evidence_pairs.len());
         }
-        let found = self.evidence_for(&evidence_pairs, &articles, &fp);
+        let found = if self.evidence {
+            evidence(
+                &evidence_pairs,
+                |d| texts.get(d),
+                |d, h| fp.boilerplate.is_boilerplate(fp.outlet_ids[d as usize], h),
+                &self.params,
+            )
+        } else {
+            Vec::new()
+        };
         let mut evidence_of: HashMap<u32, Evidence> =
             evidence_pairs.iter().map(|&(m, _)| m).zip(found).collect();
-        let mut texts = BTreeMap::new();
+        let mut shown_texts = BTreeMap::new();
         if self.evidence {
             let shown = provs
                 .iter()
@@ -319,9 +404,12 @@ impl Engine {
                 .flat_map(|p| p.placements.iter().map(|pl| pl.doc))
                 .chain(same_story.iter().flat_map(|l| [l.a, l.b]));
             for d in shown {
-                let a = &mut articles[d as usize];
-                if !a.text.is_empty() {
-                    texts.insert(a.id.clone(), std::mem::take(&mut a.text));
+                let id = &articles[d as usize].id;
+                if !shown_texts.contains_key(id) {
+                    let text = texts.take(d);
+                    if !text.is_empty() {
+                        shown_texts.insert(id.clone(), text);
+                    }
                 }
             }
         }
@@ -339,7 +427,7 @@ impl Engine {
             linked.entry(gb).or_default().push(gid(ga));
             let words = |d: u32| {
                 let id = &articles[d as usize].id;
-                texts
+                shown_texts
                     .get(id)
                     .map(|t| Prepared::words_by_hash(t, &self.params))
                     .unwrap_or_default()
@@ -434,7 +522,7 @@ impl Engine {
         let grouped_articles = groups.iter().map(|g| g.members.len()).sum();
         let stats = Stats {
             articles: n,
-            skipped: corpus.skipped.len(),
+            skipped: skipped.len(),
             groups: groups.len(),
             grouped_articles,
             singletons: singletons.len(),
@@ -455,11 +543,61 @@ impl Engine {
             stats,
             groups,
             singletons,
-            skipped: corpus.skipped,
-            warnings: corpus.warnings,
+            skipped,
+            warnings,
             lines: lines.into_iter().flatten().collect(),
             same_story: same_story_out,
-            texts,
+            texts: shown_texts,
         }
+    }
+}
+
+/// Articles on their way into [`Engine::cluster_intake`]: prepared in
+/// parallel chunks as they arrive, texts handed to a [`TextStore`].
+pub struct Intake<'e> {
+    engine: &'e Engine,
+    pending: Vec<Article>,
+    articles: Vec<Article>,
+    prepared: Vec<Prepared>,
+    texts: TextStore,
+}
+
+impl Intake<'_> {
+    /// Articles prepared together: enough to keep every thread busy, few
+    /// enough that their texts are a small part of memory.
+    const CHUNK: usize = 4096;
+
+    /// Adds the next article.
+    pub fn push(&mut self, article: Article) -> io::Result<()> {
+        self.pending.push(article);
+        if self.pending.len() >= Self::CHUNK {
+            self.prepare_pending()?;
+        }
+        Ok(())
+    }
+
+    /// Articles pushed so far.
+    pub fn len(&self) -> usize {
+        self.articles.len() + self.pending.len()
+    }
+
+    /// True before the first article.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn prepare_pending(&mut self) -> io::Result<()> {
+        let params = &self.engine.params;
+        self.prepared.par_extend(
+            self.pending
+                .par_iter()
+                .map(|a| Prepared::of_article(a, params)),
+        );
+        for mut a in self.pending.drain(..) {
+            // the report needs ids and metadata; the text goes to the store
+            self.texts.push(std::mem::take(&mut a.text))?;
+            self.articles.push(a);
+        }
+        Ok(())
     }
 }

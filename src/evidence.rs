@@ -28,9 +28,9 @@ pub struct Evidence {
 /// pairs that share articles (a group's members and parents), so each
 /// article is re-read once per batch and only a batch's words are held at
 /// a time.
-pub fn evidence<'a>(
+pub fn evidence<S: AsRef<str>>(
     pairs: &[(u32, u32)],
-    text: impl Fn(u32) -> &'a str + Sync,
+    text: impl Fn(u32) -> S + Sync,
     masked: impl Fn(u32, u64) -> bool + Sync,
     params: &Params,
 ) -> Vec<Evidence> {
@@ -57,9 +57,9 @@ pub fn evidence<'a>(
             let mut aligned: HashMap<u32, Aligned> = HashMap::new();
             for &(m, p) in batch.iter() {
                 for d in [m, p] {
-                    aligned
-                        .entry(d)
-                        .or_insert_with(|| Prepared::aligned(text(d), params, |h| masked(d, h)));
+                    aligned.entry(d).or_insert_with(|| {
+                        Prepared::aligned(text(d).as_ref(), params, |h| masked(d, h))
+                    });
                 }
             }
             batch

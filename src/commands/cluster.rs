@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 use reprint::ingest::{Input, Reader};
@@ -28,8 +29,23 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
         if show {
             eprint!("\rreprint: reading...\x1b[K");
         }
-        let corpus = reader.read(&inputs);
-        let report = engine.cluster_with_progress(corpus, |stage, n| {
+        // articles are prepared as they are read and their texts spilled:
+        // a run holds fingerprints, not the corpus
+        let mut intake = engine
+            .intake()
+            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        let mut spill = None;
+        let (skipped, warnings) = reader.read_each(&inputs, |a| match intake.push(a) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                spill = Some(e);
+                ControlFlow::Break(())
+            }
+        });
+        if let Some(e) = spill {
+            return Err(Error::io(std::env::temp_dir(), e));
+        }
+        let report = engine.cluster_intake(intake, skipped, warnings, |stage, n| {
             if show {
                 eprint!("\rreprint: {stage} ({n})...\x1b[K");
             }
@@ -38,7 +54,7 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
             eprint!("\r\x1b[K");
         }
         report
-    });
+    })?;
 
     let stderr = io::stderr();
     let mut err = stderr.lock();

@@ -1,0 +1,181 @@
+//! Article texts kept for the evidence stage.
+//!
+//! Evidence re-reads the texts of grouped articles after grouping, long
+//! after fingerprinting. Holding every text in memory until then made the
+//! texts a third of a large run's peak memory, so a streamed corpus spills
+//! them to an unnamed temporary file (removed by the OS when closed) and
+//! reads back only the ones evidence needs.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::sync::Mutex;
+
+/// Texts by article position, in input order.
+pub struct TextStore {
+    kind: Kind,
+    // reads happen inside parallel evidence work that cannot return an
+    // error: the first one is kept and reported when the run ends
+    error: Mutex<Option<io::Error>>,
+}
+
+enum Kind {
+    /// Evidence is off: nothing is kept.
+    Dropped,
+    Memory(Vec<String>),
+    Spilled {
+        writer: Option<BufWriter<File>>,
+        reader: Mutex<File>,
+        spans: Vec<(u64, u32)>,
+        end: u64,
+    },
+}
+
+impl TextStore {
+    /// A store that keeps nothing; every text reads back empty.
+    pub fn dropped() -> Self {
+        TextStore::of(Kind::Dropped)
+    }
+
+    /// A store that holds texts in memory.
+    pub fn memory() -> Self {
+        TextStore::of(Kind::Memory(Vec::new()))
+    }
+
+    /// A store that writes texts to a temporary file.
+    pub fn spilled() -> io::Result<Self> {
+        let file = tempfile::tempfile()?;
+        let writer = BufWriter::with_capacity(1 << 20, file.try_clone()?);
+        Ok(TextStore::of(Kind::Spilled {
+            writer: Some(writer),
+            reader: Mutex::new(file),
+            spans: Vec::new(),
+            end: 0,
+        }))
+    }
+
+    fn of(kind: Kind) -> Self {
+        TextStore {
+            kind,
+            error: Mutex::new(None),
+        }
+    }
+
+    /// Appends the next article's text.
+    pub fn push(&mut self, text: String) -> io::Result<()> {
+        match &mut self.kind {
+            Kind::Dropped => Ok(()),
+            Kind::Memory(texts) => {
+                texts.push(text);
+                Ok(())
+            }
+            Kind::Spilled {
+                writer, spans, end, ..
+            } => {
+                let w = writer
+                    .as_mut()
+                    .ok_or_else(|| io::Error::other("text store already finished"))?;
+                let len = u32::try_from(text.len())
+                    .map_err(|_| io::Error::other("an article text over 4 GiB"))?;
+                w.write_all(text.as_bytes())?;
+                spans.push((*end, len));
+                *end += u64::from(len);
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends writing: texts can be read from now on.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if let Kind::Spilled { writer, .. } = &mut self.kind {
+            if let Some(mut w) = writer.take() {
+                w.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The text of article `d`; empty when the store keeps none, or when
+    /// reading failed (see [`TextStore::take_error`]).
+    pub fn get(&self, d: u32) -> Cow<'_, str> {
+        match &self.kind {
+            Kind::Dropped => Cow::Borrowed(""),
+            Kind::Memory(texts) => Cow::Borrowed(texts.get(d as usize).map_or("", String::as_str)),
+            Kind::Spilled { reader, spans, .. } => {
+                let Some(&(at, len)) = spans.get(d as usize) else {
+                    return Cow::Borrowed("");
+                };
+                match read_at(reader, at, len) {
+                    Ok(text) => Cow::Owned(text),
+                    Err(e) => {
+                        let mut first = self.error.lock().unwrap_or_else(|p| p.into_inner());
+                        first.get_or_insert(e);
+                        Cow::Borrowed("")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Takes the text of article `d` out of the store (in memory) or reads
+    /// it back (spilled).
+    pub fn take(&mut self, d: u32) -> String {
+        if let Kind::Memory(texts) = &mut self.kind {
+            return texts
+                .get_mut(d as usize)
+                .map(std::mem::take)
+                .unwrap_or_default();
+        }
+        self.get(d).into_owned()
+    }
+
+    /// The first error met while reading texts back, if any.
+    pub fn take_error(&self) -> Option<io::Error> {
+        self.error.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+fn read_at(reader: &Mutex<File>, at: u64, len: u32) -> io::Result<String> {
+    let mut buf = vec![0; len as usize];
+    {
+        let mut f = reader.lock().unwrap_or_else(|p| p.into_inner());
+        f.seek(SeekFrom::Start(at))?;
+        f.read_exact(&mut buf)?;
+    }
+    String::from_utf8(buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spilled_texts_read_back_as_written() {
+        let mut s = TextStore::spilled().unwrap();
+        for t in ["first", "", "dritte — Текст 三"] {
+            s.push(t.to_string()).unwrap();
+        }
+        s.finish().unwrap();
+        assert_eq!(s.get(0), "first");
+        assert_eq!(s.get(1), "");
+        assert_eq!(s.get(2), "dritte — Текст 三");
+        assert_eq!(s.get(3), "");
+        assert_eq!(s.take(2), "dritte — Текст 三");
+        assert!(s.take_error().is_none());
+    }
+
+    #[test]
+    fn a_dropped_store_keeps_nothing() {
+        let mut s = TextStore::dropped();
+        s.push("text".into()).unwrap();
+        assert_eq!(s.get(0), "");
+    }
+
+    #[test]
+    fn memory_texts_are_taken_once() {
+        let mut s = TextStore::memory();
+        s.push("a".into()).unwrap();
+        assert_eq!(s.take(0), "a");
+        assert_eq!(s.get(0), "");
+    }
+}
