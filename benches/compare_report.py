@@ -2,7 +2,8 @@
 """Tables and results.json for benches/compare, which calls it once its runs are done.
 
     python3 benches/compare_report.py --runs runs.tsv --scores scores.tsv --json results.json \
-        --command CMD [--rounds R --seed S --threads T --peers-max M --reprint PATH --tree REV
+        --command CMD [--tools T --rounds R --seed S --threads T --peers-max M --reprint PATH
+        --versions V --tree REV
         --floor absent|built|failed --nproc N --model NAME --mem-gib G --load-start L --load-end L]
 
 runs.tsv (one row a run; status ok, FAILED or skipped; for skipped, log is the reason):
@@ -214,7 +215,7 @@ def main(argv=None) -> int:
     for k in ("rounds", "seed", "threads", "peers-max", "nproc"):
         ap.add_argument(f"--{k}", type=int)
     ap.add_argument("--tools", default="reprint gaoya rensa datasketch", help="table order")
-    for k in ("reprint", "tree", "floor", "model", "mem-gib", "load-start", "load-end"):
+    for k in ("reprint", "versions", "tree", "floor", "model", "mem-gib", "load-start", "load-end"):
         ap.add_argument(f"--{k}")
     a = ap.parse_args(argv)
 
@@ -235,7 +236,8 @@ def main(argv=None) -> int:
         "machine": {"nproc": a.nproc, "model": a.model, "mem_gib": num(a.mem_gib),
                     "load_start": a.load_start, "load_end": a.load_end},
         "params": {"rounds": a.rounds, "seed": a.seed, "threads": a.threads or "all cores",
-                   "peers_max": a.peers_max, "reprint": a.reprint, "tree": a.tree,
+                   "peers_max": a.peers_max, "reprint": a.reprint, "versions": a.versions,
+                   "benches_tree": a.tree,
                    "shingle": 5, "num_perm": 128, "threshold": 0.5, "floor": a.floor},
         "units": {"mb": "10^6 bytes of input", "peak_rss_mb": "MiB (/usr/bin/time -v)",
                   "wall_s": "median over ok rounds", "docs_per_s": "docs / median wall"},
