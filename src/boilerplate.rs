@@ -139,11 +139,10 @@ impl Boilerplate {
         let mut keyed: Vec<(u32, u64)> = docs
             .par_iter()
             .flat_map_iter(|d| {
-                let distinct = d.outlet.map(|_| contribution(d.sentences).0);
-                distinct
-                    .into_iter()
-                    .flatten()
-                    .map(move |s| (d.outlet.unwrap_or_default(), s))
+                d.outlet.into_iter().flat_map(|o| {
+                    let (distinct, _) = contribution(d.sentences);
+                    distinct.into_iter().map(move |s| (o, s))
+                })
             })
             .collect();
         keyed.par_sort_unstable();

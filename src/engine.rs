@@ -199,12 +199,23 @@ impl Engine {
         articles: &[Article],
         fp: &Fingerprinted,
     ) -> Vec<Evidence> {
+        self.evidence_with(pairs, |d| articles[d as usize].text.as_str(), fp)
+    }
+
+    /// Like [`Engine::evidence_for`], with `text` giving each article's
+    /// text.
+    pub fn evidence_with<S: AsRef<str>>(
+        &self,
+        pairs: &[(u32, u32)],
+        text: impl Fn(u32) -> S + Sync,
+        fp: &Fingerprinted,
+    ) -> Vec<Evidence> {
         if !self.evidence {
             return Vec::new();
         }
         evidence(
             pairs,
-            |d| articles[d as usize].text.as_str(),
+            text,
             |d, h| fp.boilerplate.is_boilerplate(fp.outlet_ids[d as usize], h),
             &self.params,
         )
@@ -227,17 +238,13 @@ impl Engine {
         corpus: Corpus,
         progress: impl FnMut(&str, usize),
     ) -> Report {
-        let mut intake = Intake {
-            engine: self,
-            pending: corpus.articles,
-            articles: Vec::new(),
-            prepared: Vec::new(),
-            texts: if self.evidence {
-                TextStore::memory()
-            } else {
-                TextStore::dropped()
-            },
+        let texts = if self.evidence {
+            TextStore::memory()
+        } else {
+            TextStore::dropped()
         };
+        let mut intake = Intake::new(self, texts);
+        intake.pending = corpus.articles;
         // held in memory, a store cannot fail to take a text
         let _ = intake.prepare_pending();
         let mut texts = intake.texts;
@@ -253,18 +260,13 @@ impl Engine {
     /// A streamed corpus: articles are prepared as they are pushed, and
     /// their texts spilled to a temporary file (kept only when evidence is
     /// on), so a run holds fingerprints, not texts.
-    pub fn intake(&self) -> io::Result<Intake<'_>> {
-        Ok(Intake {
-            engine: self,
-            pending: Vec::new(),
-            articles: Vec::new(),
-            prepared: Vec::new(),
-            texts: if self.evidence {
-                TextStore::spilled()?
-            } else {
-                TextStore::dropped()
-            },
-        })
+    pub fn intake(&self) -> crate::Result<Intake<'_>> {
+        let texts = if self.evidence {
+            TextStore::spilled().map_err(spill_error)?
+        } else {
+            TextStore::dropped()
+        };
+        Ok(Intake::new(self, texts))
     }
 
     /// Clusters the articles pushed to `intake`; `skipped` and `warnings`
@@ -276,7 +278,6 @@ impl Engine {
         warnings: Vec<Warning>,
         progress: impl FnMut(&str, usize),
     ) -> crate::Result<Report> {
-        let spill_error = |e| Error::io(std::env::temp_dir(), e);
         intake.prepare_pending().map_err(spill_error)?;
         intake.texts.finish().map_err(spill_error)?;
         let mut texts = intake.texts;
@@ -384,16 +385,7 @@ impl Engine {
         if self.evidence {
             progress("evidence", evidence_pairs.len());
         }
-        let found = if self.evidence {
-            evidence(
-                &evidence_pairs,
-                |d| texts.get(d),
-                |d, h| fp.boilerplate.is_boilerplate(fp.outlet_ids[d as usize], h),
-                &self.params,
-            )
-        } else {
-            Vec::new()
-        };
+        let found = self.evidence_with(&evidence_pairs, |d| texts.get(d), &fp);
         let mut evidence_of: HashMap<u32, Evidence> =
             evidence_pairs.iter().map(|&(m, _)| m).zip(found).collect();
         let mut shown_texts = BTreeMap::new();
@@ -562,28 +554,28 @@ pub struct Intake<'e> {
     texts: TextStore,
 }
 
-impl Intake<'_> {
+impl<'e> Intake<'e> {
     /// Articles prepared together: enough to keep every thread busy, few
     /// enough that their texts are a small part of memory.
     const CHUNK: usize = 4096;
 
-    /// Adds the next article.
-    pub fn push(&mut self, article: Article) -> io::Result<()> {
+    fn new(engine: &'e Engine, texts: TextStore) -> Self {
+        Intake {
+            engine,
+            pending: Vec::new(),
+            articles: Vec::new(),
+            prepared: Vec::new(),
+            texts,
+        }
+    }
+
+    /// Adds the next article; fails when its text cannot be spilled.
+    pub fn push(&mut self, article: Article) -> crate::Result<()> {
         self.pending.push(article);
         if self.pending.len() >= Self::CHUNK {
-            self.prepare_pending()?;
+            self.prepare_pending().map_err(spill_error)?;
         }
         Ok(())
-    }
-
-    /// Articles pushed so far.
-    pub fn len(&self) -> usize {
-        self.articles.len() + self.pending.len()
-    }
-
-    /// True before the first article.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     fn prepare_pending(&mut self) -> io::Result<()> {
@@ -600,4 +592,9 @@ impl Intake<'_> {
         }
         Ok(())
     }
+}
+
+/// A failure of the temporary file texts are spilled to.
+fn spill_error(e: io::Error) -> Error {
+    Error::io(std::env::temp_dir(), e)
 }

@@ -31,9 +31,7 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
         }
         // articles are prepared as they are read and their texts spilled:
         // a run holds fingerprints, not the corpus
-        let mut intake = engine
-            .intake()
-            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        let mut intake = engine.intake()?;
         let mut spill = None;
         let (skipped, warnings) = reader.read_each(&inputs, |a| match intake.push(a) {
             Ok(()) => ControlFlow::Continue(()),
@@ -43,7 +41,7 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
             }
         });
         if let Some(e) = spill {
-            return Err(Error::io(std::env::temp_dir(), e));
+            return Err(e);
         }
         let report = engine.cluster_intake(intake, skipped, warnings, |stage, n| {
             if show {
