@@ -29,9 +29,9 @@ fn main() {
     let engine = Engine::default();
     let fp = engine.fingerprint(&corpus.articles);
     let n = fp.features.len();
-    let cands = candidates(&fp.features, &CandidateConfig::default());
+    let cands = candidates(fp.features.as_slice(), &CandidateConfig::default());
     let lsh_only = candidates(
-        &fp.features,
+        fp.features.as_slice(),
         &CandidateConfig {
             anchor_min_shared: u32::MAX,
             ..CandidateConfig::default()

@@ -156,7 +156,7 @@ impl Data {
             .filter_map(|s| hasher.signature(s))
             .collect();
         let features = engine.fingerprint(&articles).features;
-        let pairs = candidates(&features, &engine.candidates).pairs;
+        let pairs = candidates(features.as_slice(), &engine.candidates).pairs;
         let edges = pairs
             .iter()
             .map(|&(a, b)| Edge {
@@ -319,7 +319,7 @@ fn stages(c: &mut Criterion, d: &Data) {
 
     g.throughput(Throughput::Elements(d.docs()));
     g.bench_function("candidates", |b| {
-        b.iter_with_large_drop(|| candidates(&d.features, &d.engine.candidates))
+        b.iter_with_large_drop(|| candidates(d.features.as_slice(), &d.engine.candidates))
     });
     g.throughput(Throughput::Elements(d.pairs.len() as u64));
     g.bench_function("verify", |b| {

@@ -53,39 +53,120 @@ pub struct Candidates {
     pub from_anchors: usize,
 }
 
+/// What candidate generation reads of each article: its LSH band keys
+/// (one per band, empty without a signature) and its anchors.
+pub trait CandidateKeys: Sync {
+    /// Number of articles.
+    fn count(&self) -> usize;
+    /// Band keys of article `d`, band by band.
+    fn band_keys(&self, d: usize) -> &[u64];
+    /// Distinct anchors of article `d`.
+    fn anchors(&self, d: usize) -> &[u64];
+}
+
+impl CandidateKeys for [Features] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn band_keys(&self, d: usize) -> &[u64] {
+        &self[d].band_keys
+    }
+    fn anchors(&self, d: usize) -> &[u64] {
+        &self[d].anchors
+    }
+}
+
+/// The candidate keys of many articles in flat arrays: a `Vec` per
+/// article would cost an allocation and its header for each.
+#[derive(Debug, Default)]
+pub struct Keys {
+    bands: Vec<u64>,
+    band_ends: Vec<u64>,
+    anchors: Vec<u64>,
+    anchor_ends: Vec<u64>,
+}
+
+impl Keys {
+    /// Appends the next article's keys.
+    pub fn push(&mut self, band_keys: &[u64], anchors: &[u64]) {
+        self.bands.extend_from_slice(band_keys);
+        self.band_ends.push(self.bands.len() as u64);
+        self.anchors.extend_from_slice(anchors);
+        self.anchor_ends.push(self.anchors.len() as u64);
+    }
+
+    fn range(ends: &[u64], d: usize) -> std::ops::Range<usize> {
+        let start = if d == 0 { 0 } else { ends[d - 1] as usize };
+        start..ends[d] as usize
+    }
+}
+
+impl CandidateKeys for Keys {
+    fn count(&self) -> usize {
+        self.band_ends.len()
+    }
+    fn band_keys(&self, d: usize) -> &[u64] {
+        &self.bands[Keys::range(&self.band_ends, d)]
+    }
+    fn anchors(&self, d: usize) -> &[u64] {
+        &self.anchors[Keys::range(&self.anchor_ends, d)]
+    }
+}
+
 /// Inverted lists: key → sorted article ids. Only keys shared by two or
 /// more articles are kept: most anchors and band keys are unique, and a
 /// hash map of the shared ones answers in one probe where a binary search
 /// over every entry would miss the cache at each step.
 struct Postings {
-    entries: Vec<(u64, u32)>,
+    docs: Vec<u32>,
     // keys are xxh3 hashes already: a cheap hasher is enough
     shared: FxHashMap<u64, (u32, u32)>,
 }
 
 impl Postings {
-    fn build(items: impl ParallelIterator<Item = (u64, u32)>) -> Self {
-        let mut entries: Vec<(u64, u32)> = items.collect();
-        entries.par_sort_unstable();
-        entries.dedup();
+    /// Entries sorted at a time: the (key, article) entries of a whole
+    /// corpus (over a hundred an article) would be the peak of a run's
+    /// memory, so keys are taken in slices by their low bits and only
+    /// the shared ones kept from each.
+    const SLICE_ENTRIES: usize = 1 << 21;
+
+    fn build<I: Iterator<Item = u64>>(n: usize, keys: impl Fn(usize) -> I + Sync) -> Self {
+        let total: usize = (0..n).into_par_iter().map(|d| keys(d).count()).sum();
+        let slices = total.div_ceil(Self::SLICE_ENTRIES).max(1) as u64;
+        let mut docs = Vec::new();
         let mut shared = FxHashMap::default();
-        let mut i = 0;
-        while i < entries.len() {
-            let mut j = i + 1;
-            while j < entries.len() && entries[j].0 == entries[i].0 {
-                j += 1;
+        for slice in 0..slices {
+            let keys = &keys;
+            let mut entries: Vec<(u64, u32)> = (0..n)
+                .into_par_iter()
+                .flat_map_iter(|d| {
+                    keys(d)
+                        .filter(move |k| k % slices == slice)
+                        .map(move |k| (k, d as u32))
+                })
+                .collect();
+            entries.par_sort_unstable();
+            entries.dedup();
+            let mut i = 0;
+            while i < entries.len() {
+                let mut j = i + 1;
+                while j < entries.len() && entries[j].0 == entries[i].0 {
+                    j += 1;
+                }
+                if j - i > 1 {
+                    shared.insert(entries[i].0, (docs.len() as u32, (j - i) as u32));
+                    docs.extend(entries[i..j].iter().map(|e| e.1));
+                }
+                i = j;
             }
-            if j - i > 1 {
-                shared.insert(entries[i].0, (i as u32, (j - i) as u32));
-            }
-            i = j;
         }
-        Postings { entries, shared }
+        docs.shrink_to_fit();
+        Postings { docs, shared }
     }
 
-    fn list(&self, key: u64) -> &[(u64, u32)] {
+    fn list(&self, key: u64) -> &[u32] {
         match self.shared.get(&key) {
-            Some(&(start, len)) => &self.entries[start as usize..(start + len) as usize],
+            Some(&(start, len)) => &self.docs[start as usize..(start + len) as usize],
             None => &[],
         }
     }
@@ -94,13 +175,13 @@ impl Postings {
 /// Partners of `doc` in one posting list. In a list over the cap, every
 /// member meets only the first `star` members (which meet each other).
 fn partners<'a>(
-    list: &'a [(u64, u32)],
+    list: &'a [u32],
     doc: u32,
     cfg: &CandidateConfig,
 ) -> impl Iterator<Item = u32> + 'a {
     list[..partners_taken(list.len(), cfg)]
         .iter()
-        .map(|e| e.1)
+        .copied()
         .filter(move |&d| d != doc)
 }
 
@@ -129,41 +210,35 @@ pub fn anchors_needed(fewest: usize, cfg: &CandidateConfig) -> u32 {
 const LSH: u8 = 1;
 const ANCHORS: u8 = 2;
 
-/// Generates candidate pairs for all `features`.
-pub fn candidates(features: &[Features], cfg: &CandidateConfig) -> Candidates {
-    let n = features.len();
+/// Generates candidate pairs for all articles of `keys` (a slice of
+/// [`Features`], or [`Keys`]).
+pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) -> Candidates {
+    let n = keys.count();
     // LSH: one posting list per (band, key); the band index is mixed into
     // the key so equal keys of different bands never meet
-    let lsh = Postings::build((0..n).into_par_iter().flat_map_iter(|d| {
-        features[d]
-            .band_keys
+    let lsh = Postings::build(n, |d| {
+        keys.band_keys(d)
             .iter()
             .enumerate()
-            .map(move |(j, &k)| (band_key(j, k), d as u32))
-    }));
-    let anchors = Postings::build(
-        (0..n)
-            .into_par_iter()
-            .flat_map_iter(|d| features[d].anchors.iter().map(move |&h| (h, d as u32))),
-    );
+            .map(move |(j, &k)| band_key(j, k))
+    });
+    let anchors = Postings::build(n, |d| keys.anchors(d).iter().copied());
     let mut pairs: Vec<(u32, u32, u8)> = (0..n)
         .into_par_iter()
         .flat_map_iter(|d| {
-            let f = &features[d];
+            let (band_keys, own) = (keys.band_keys(d), keys.anchors(d));
             let d = d as u32;
             let mut found: Vec<(u32, u8)> = Vec::new();
-            for (j, &k) in f.band_keys.iter().enumerate() {
+            for (j, &k) in band_keys.iter().enumerate() {
                 found.extend(partners(lsh.list(band_key(j, k)), d, cfg).map(|e| (e, LSH)));
             }
             let mut counts: FxHashMap<u32, u32> = FxHashMap::default();
-            for &h in &f.anchors {
+            for &h in own {
                 for e in partners(anchors.list(h), d, cfg) {
                     *counts.entry(e).or_default() += 1;
                 }
             }
-            let need = |e: u32| {
-                anchors_needed(f.anchors.len().min(features[e as usize].anchors.len()), cfg)
-            };
+            let need = |e: u32| anchors_needed(own.len().min(keys.anchors(e as usize).len()), cfg);
             found.extend(
                 counts
                     .into_iter()
@@ -203,11 +278,11 @@ mod tests {
             bucket_cap: 4,
             star: 2,
         };
-        let list: Vec<(u64, u32)> = (0..10).map(|d| (7, d)).collect();
+        let list: Vec<u32> = (0..10).collect();
         assert_eq!(partners(&list, 5, &cfg).collect::<Vec<_>>(), [0, 1]);
         assert_eq!(partners(&list, 0, &cfg).collect::<Vec<_>>(), [1]);
         assert_eq!(partners(&list, 1, &cfg).collect::<Vec<_>>(), [0]);
-        let small: Vec<(u64, u32)> = (0..3).map(|d| (7, d)).collect();
+        let small: Vec<u32> = (0..3).collect();
         assert_eq!(partners(&small, 1, &cfg).collect::<Vec<_>>(), [0, 2]);
     }
 }

@@ -84,7 +84,7 @@ impl Engine {
         let mut all = corpus.articles;
         all.extend(articles);
         let fp = self.fingerprint(&all);
-        let cands = candidates(&fp.features, &self.candidates);
+        let cands = candidates(fp.features.as_slice(), &self.candidates);
         let mut partners: Vec<Vec<u32>> = vec![Vec::new(); all.len() - n];
         for &(a, b) in &cands.pairs {
             // corpus ids come first: a < b

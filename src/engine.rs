@@ -8,13 +8,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use rayon::prelude::*;
 
 use crate::article::Article;
 use crate::boilerplate::{Boilerplate, BoilerplateRules, DocSentences};
-use crate::candidates::{candidates, CandidateConfig};
+use crate::candidates::{candidates, CandidateConfig, Keys};
 use crate::cluster::{group, Edge};
 use crate::error::Error;
 use crate::evidence::{evidence, Evidence};
@@ -25,6 +26,7 @@ use crate::params::Params;
 use crate::provenance::{provenance, MemberInfo};
 use crate::report::{round4, ArticleLine, Group, Member, Report, SameStory, Stats};
 use crate::same_story::{links, Link, SameStoryConfig};
+use crate::spill::{Encoder, Spill};
 use crate::texts::TextStore;
 use crate::verify::{verify, Thresholds, Verdict};
 
@@ -86,17 +88,7 @@ impl Engine {
     /// Learns boilerplate and fingerprints `articles`, already prepared (one
     /// [`Prepared`] each; their texts are not read again).
     pub fn fingerprint_with(&self, articles: &[Article], prepared: Vec<Prepared>) -> Fingerprinted {
-        let outlets: Vec<Option<String>> = articles.iter().map(Article::outlet_key).collect();
-        let mut interned: HashMap<&str, u32> = HashMap::new();
-        let outlet_ids: Vec<Option<u32>> = outlets
-            .iter()
-            .map(|o| {
-                o.as_deref().map(|o| {
-                    let next = interned.len() as u32;
-                    *interned.entry(o).or_insert(next)
-                })
-            })
-            .collect();
+        let (outlets, outlet_ids) = outlets_of(articles);
         let docs: Vec<DocSentences> = prepared
             .iter()
             .zip(&outlet_ids)
@@ -157,17 +149,17 @@ impl Engine {
     /// groups, template siblings vetoed.
     fn same_story_links(
         &self,
-        fp: &Fingerprinted,
+        terms: &[Vec<u64>],
+        verify: impl Fn(u32, u32) -> Verdict,
         published: &[Option<i64>],
         group_of: &[u32],
     ) -> Vec<Link> {
-        let terms: Vec<Vec<u64>> = fp.features.iter().map(|f| f.terms.clone()).collect();
-        let found = links(&terms, published, group_of, &self.same_story);
+        let found = links(terms, published, group_of, &self.same_story);
         let mut best: HashMap<(u32, u32), Link> = HashMap::new();
         for l in found {
             // a same story is told in new words: two texts that share much
             // wording without being copies are one template filled twice
-            let v = self.verify(&fp.features[l.a as usize], &fp.features[l.b as usize]);
+            let v = verify(l.a, l.b);
             if v.template
                 || (v.relation.is_none() && v.min_side() >= self.same_story.max_shared_wording)
             {
@@ -243,30 +235,27 @@ impl Engine {
         } else {
             TextStore::dropped()
         };
-        let mut intake = Intake::new(self, texts);
+        let mut intake = Intake::new(self, texts, false);
         intake.pending = corpus.articles;
-        // held in memory, a store cannot fail to take a text
+        // held in memory, records cannot fail to be written or read back
         let _ = intake.prepare_pending();
-        let mut texts = intake.texts;
-        self.cluster_prepared(
-            intake.articles,
-            intake.prepared,
-            &mut texts,
-            (corpus.skipped, corpus.warnings),
-            progress,
-        )
+        self.cluster_intake(intake, corpus.skipped, corpus.warnings, progress)
+            .expect("records held in memory read back")
     }
 
     /// A streamed corpus: articles are prepared as they are pushed, and
-    /// their texts spilled to a temporary file (kept only when evidence is
-    /// on), so a run holds fingerprints, not texts.
+    /// their texts (kept only when evidence is on), prepared words and
+    /// fingerprints spilled to temporary files, so a run holds keys and
+    /// metadata, not texts or shingle sets.
     pub fn intake(&self) -> crate::Result<Intake<'_>> {
         let texts = if self.evidence {
             TextStore::spilled().map_err(spill_error)?
         } else {
             TextStore::dropped()
         };
-        Ok(Intake::new(self, texts))
+        let mut intake = Intake::new(self, texts, true);
+        intake.prepared = intake.new_spill().map_err(spill_error)?;
+        Ok(intake)
     }
 
     /// Clusters the articles pushed to `intake`; `skipped` and `warnings`
@@ -280,55 +269,119 @@ impl Engine {
     ) -> crate::Result<Report> {
         intake.prepare_pending().map_err(spill_error)?;
         intake.texts.finish().map_err(spill_error)?;
-        let mut texts = intake.texts;
-        let report = self.cluster_prepared(
-            intake.articles,
-            intake.prepared,
-            &mut texts,
-            (skipped, warnings),
-            progress,
-        );
-        match texts.take_error() {
-            Some(e) => Err(spill_error(e)),
-            None => Ok(report),
+        intake.prepared.finish().map_err(spill_error)?;
+        self.cluster_prepared(intake, (skipped, warnings), progress)
+    }
+
+    /// Learns boilerplate from the intake's sentences, then fingerprints its
+    /// prepared articles chunk by chunk: verification records to a new
+    /// spill, candidate keys and same-story terms kept.
+    fn fingerprint_intake(&self, intake: &Intake<'_>) -> io::Result<(Fingerprinted, Spilled)> {
+        let (outlets, outlet_ids) = outlets_of(&intake.articles);
+        let docs: Vec<DocSentences> = (0..intake.articles.len())
+            .map(|d| DocSentences {
+                outlet: outlet_ids[d],
+                sentences: intake.sentences.get(d),
+            })
+            .collect();
+        let boiler = Boilerplate::learn(&docs, &self.boilerplate);
+        drop(docs);
+        let hasher = MinHasher::new(&self.params);
+        let mut records = intake.new_spill()?;
+        let mut keys = Keys::default();
+        let mut terms = Vec::with_capacity(intake.articles.len());
+        let mut credited = Vec::with_capacity(intake.articles.len());
+        let n = intake.articles.len();
+        for start in (0..n).step_by(Intake::CHUNK) {
+            let end = (start + Intake::CHUNK).min(n);
+            let done: Vec<io::Result<Fingerprint>> = (start..end)
+                .into_par_iter()
+                .map(|d| {
+                    let p = Prepared::decode(&intake.prepared.get(d)?)?;
+                    let (f, c) = self.fingerprint_one(&p, outlet_ids[d], &boiler, &hasher);
+                    let mut e = Encoder::default();
+                    f.encode_verification(&mut e);
+                    Ok((e.bytes, f, c))
+                })
+                .collect();
+            for r in done {
+                let (bytes, f, c) = r?;
+                records.push(&bytes)?;
+                keys.push(&f.band_keys, &f.anchors);
+                terms.push(f.terms);
+                credited.push(c);
+            }
         }
+        records.finish()?;
+        let fp = Fingerprinted {
+            features: Vec::new(),
+            credited,
+            outlets,
+            outlet_ids,
+            boilerplate: boiler,
+        };
+        Ok((
+            fp,
+            Spilled {
+                records,
+                keys,
+                terms,
+                error: Mutex::new(None),
+            },
+        ))
     }
 
     fn cluster_prepared(
         &self,
-        articles: Vec<Article>,
-        prepared: Vec<Prepared>,
-        texts: &mut TextStore,
+        intake: Intake<'_>,
         (skipped, warnings): (Vec<Skipped>, Vec<Warning>),
         mut progress: impl FnMut(&str, usize),
-    ) -> Report {
+    ) -> crate::Result<Report> {
         let mut timings = Vec::new();
         let mut clock = Instant::now();
         let mut lap = |name: &str, timings: &mut Vec<(String, u64)>| {
             timings.push((name.to_string(), clock.elapsed().as_millis() as u64));
+            if std::env::var_os("REPRINT_RSS").is_some() {
+                let st = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+                let f = |k: &str| {
+                    st.lines()
+                        .find(|l| l.starts_with(k))
+                        .unwrap_or("")
+                        .to_string()
+                };
+                eprintln!("[rss] {name}: {} {}", f("VmRSS"), f("VmHWM"));
+            }
             clock = Instant::now();
         };
-        progress("fingerprint", articles.len());
-        let n = articles.len();
-        let mut fp = self.fingerprint_with(&articles, prepared);
+        let n = intake.articles.len();
+        progress("fingerprint", n);
+        let (fp, mut spilled) = self.fingerprint_intake(&intake).map_err(spill_error)?;
+        let Intake {
+            articles,
+            mut texts,
+            ..
+        } = intake;
         lap("fingerprint", &mut timings);
         progress("candidates", n);
 
-        let cands = candidates(&fp.features, &self.candidates);
-        for f in &mut fp.features {
-            f.drop_candidate_keys();
-        }
+        let cands = candidates(&spilled.keys, &self.candidates);
+        spilled.keys = Keys::default();
         lap("candidates", &mut timings);
         progress("verify", cands.pairs.len());
 
-        let features = &fp.features;
+        // pairs are sorted by their first article: each is read once
         let verified: Vec<Edge> = cands
             .pairs
-            .par_iter()
-            .map(|&(a, b)| Edge {
-                a,
-                b,
-                verdict: self.verify(&features[a as usize], &features[b as usize]),
+            .par_chunk_by(|x, y| x.0 == y.0)
+            .flat_map_iter(|run| {
+                let a = spilled.get(run[0].0);
+                run.iter()
+                    .map(|&(x, y)| Edge {
+                        a: x,
+                        b: y,
+                        verdict: self.verify(&a, &spilled.get(y)),
+                    })
+                    .collect::<Vec<_>>()
             })
             .collect();
         let template_pairs = verified.iter().filter(|e| e.verdict.template).count();
@@ -341,7 +394,7 @@ impl Engine {
 
         let published: Vec<Option<i64>> = articles.iter().map(|a| a.published_ts).collect();
         let grouping = group(n, &edges, &published, |x, y| {
-            self.verify(&features[x as usize], &features[y as usize])
+            self.verify(&spilled.get(x), &spilled.get(y))
                 .relation
                 .is_some()
         });
@@ -351,26 +404,40 @@ impl Engine {
             .groups
             .par_iter()
             .map(|members| {
+                // a lone article has no parent to find: its shingles are
+                // not read back
+                let features: Vec<Features> = if members.len() > 1 {
+                    members.iter().map(|&d| spilled.get(d)).collect()
+                } else {
+                    vec![Features::default()]
+                };
+                let at = |d: u32| members.iter().position(|&m| m == d).unwrap_or(0);
                 let infos: Vec<MemberInfo> = members
                     .iter()
-                    .map(|&d| MemberInfo {
+                    .zip(&features)
+                    .map(|(&d, f)| MemberInfo {
                         doc: d,
                         published: published[d as usize],
                         outlet: fp.outlets[d as usize].as_deref(),
                         credited: fp.credited[d as usize].as_deref(),
                         joined: grouping.joined[d as usize],
-                        features: &features[d as usize],
+                        features: f,
                     })
                     .collect();
                 provenance(&infos, |x, y| {
-                    self.verify(&features[x as usize], &features[y as usize])
+                    self.verify(&features[at(x)], &features[at(y)])
                 })
             })
             .collect();
         lap("provenance", &mut timings);
 
         progress("same-story", n);
-        let same_story = self.same_story_links(&fp, &published, &grouping.group_of);
+        let same_story = self.same_story_links(
+            &spilled.terms,
+            |a, b| self.verify(&spilled.get(a), &spilled.get(b)),
+            &published,
+            &grouping.group_of,
+        );
         lap("same-story", &mut timings);
 
         let evidence_pairs: Vec<(u32, u32)> = provs
@@ -527,7 +594,10 @@ impl Engine {
             boilerplate_global_sentences: fp.boilerplate.len().1,
             timings_ms: timings,
         };
-        Report {
+        if let Some(e) = texts.take_error().or_else(|| spilled.take_error()) {
+            return Err(spill_error(e));
+        }
+        Ok(Report {
             params: self.params.clone(),
             thresholds: self.thresholds.clone(),
             boilerplate: self.boilerplate.clone(),
@@ -540,18 +610,22 @@ impl Engine {
             lines: lines.into_iter().flatten().collect(),
             same_story: same_story_out,
             texts: shown_texts,
-        }
+        })
     }
 }
 
 /// Articles on their way into [`Engine::cluster_intake`]: prepared in
-/// parallel chunks as they arrive, texts handed to a [`TextStore`].
+/// parallel chunks as they arrive; texts handed to a [`TextStore`],
+/// prepared words to a [`Spill`], sentence hashes kept for learning
+/// boilerplate.
 pub struct Intake<'e> {
     engine: &'e Engine,
     pending: Vec<Article>,
     articles: Vec<Article>,
-    prepared: Vec<Prepared>,
+    prepared: Spill,
+    sentences: Sentences,
     texts: TextStore,
+    to_file: bool,
 }
 
 impl<'e> Intake<'e> {
@@ -559,13 +633,23 @@ impl<'e> Intake<'e> {
     /// enough that their texts are a small part of memory.
     const CHUNK: usize = 4096;
 
-    fn new(engine: &'e Engine, texts: TextStore) -> Self {
+    fn new(engine: &'e Engine, texts: TextStore, to_file: bool) -> Self {
         Intake {
             engine,
             pending: Vec::new(),
             articles: Vec::new(),
-            prepared: Vec::new(),
+            prepared: Spill::memory(),
+            sentences: Sentences::default(),
             texts,
+            to_file,
+        }
+    }
+
+    fn new_spill(&self) -> io::Result<Spill> {
+        if self.to_file {
+            Spill::file()
+        } else {
+            Ok(Spill::memory())
         }
     }
 
@@ -580,11 +664,20 @@ impl<'e> Intake<'e> {
 
     fn prepare_pending(&mut self) -> io::Result<()> {
         let params = &self.engine.params;
-        self.prepared.par_extend(
-            self.pending
-                .par_iter()
-                .map(|a| Prepared::of_article(a, params)),
-        );
+        let prepared: Vec<(Vec<u64>, Vec<u8>)> = self
+            .pending
+            .par_iter()
+            .map(|a| {
+                let mut p = Prepared::of_article(a, params);
+                let mut e = Encoder::default();
+                p.encode(&mut e);
+                (std::mem::take(&mut p.sentence_hashes), e.bytes)
+            })
+            .collect();
+        for (sentences, record) in prepared {
+            self.sentences.push(&sentences);
+            self.prepared.push(&record)?;
+        }
         for mut a in self.pending.drain(..) {
             // the report needs ids and metadata; the text goes to the store
             self.texts.push(std::mem::take(&mut a.text))?;
@@ -592,6 +685,76 @@ impl<'e> Intake<'e> {
         }
         Ok(())
     }
+}
+
+/// One article's fingerprint pass: its verification record, its
+/// fingerprint (for the keys and terms), the source it credits.
+type Fingerprint = (Vec<u8>, Features, Option<String>);
+
+/// The sentence hashes of every article in one flat array.
+#[derive(Default)]
+struct Sentences {
+    hashes: Vec<u64>,
+    ends: Vec<u64>,
+}
+
+impl Sentences {
+    fn push(&mut self, hashes: &[u64]) {
+        self.hashes.extend_from_slice(hashes);
+        self.ends.push(self.hashes.len() as u64);
+    }
+
+    fn get(&self, d: usize) -> &[u64] {
+        let start = if d == 0 { 0 } else { self.ends[d - 1] as usize };
+        &self.hashes[start..self.ends[d] as usize]
+    }
+}
+
+/// A run's fingerprints after the fingerprint pass: verification records
+/// read back by article, candidate keys, same-story terms.
+struct Spilled {
+    records: Spill,
+    keys: Keys,
+    terms: Vec<Vec<u64>>,
+    // reads happen inside parallel work that cannot return an error: the
+    // first one is kept and reported when the run ends
+    error: Mutex<Option<io::Error>>,
+}
+
+impl Spilled {
+    /// The verification part of article `d`'s fingerprint (empty when it
+    /// cannot be read back; the error is kept).
+    fn get(&self, d: u32) -> Features {
+        let read = self
+            .records
+            .get(d as usize)
+            .and_then(|bytes| Features::decode_verification(&bytes));
+        read.unwrap_or_else(|e| {
+            let mut first = self.error.lock().unwrap_or_else(|p| p.into_inner());
+            first.get_or_insert(e);
+            Features::default()
+        })
+    }
+
+    fn take_error(&self) -> Option<io::Error> {
+        self.error.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+/// Each article's outlet, and the outlets interned in order of first use.
+fn outlets_of(articles: &[Article]) -> (Vec<Option<String>>, Vec<Option<u32>>) {
+    let outlets: Vec<Option<String>> = articles.iter().map(Article::outlet_key).collect();
+    let mut interned: HashMap<&str, u32> = HashMap::new();
+    let outlet_ids = outlets
+        .iter()
+        .map(|o| {
+            o.as_deref().map(|o| {
+                let next = interned.len() as u32;
+                *interned.entry(o).or_insert(next)
+            })
+        })
+        .collect();
+    (outlets, outlet_ids)
 }
 
 /// A failure of the temporary file texts are spilled to.

@@ -6,6 +6,7 @@
 //! the same fingerprint on any machine and any thread.
 
 use std::collections::HashMap;
+use std::io;
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -18,6 +19,7 @@ use crate::minhash::{MinHasher, Signature};
 use crate::normalize::{plain_text, Plain};
 use crate::params::Params;
 use crate::shingle::{shingles, word_hash};
+use crate::spill::{Decoder, Encoder};
 use crate::tokenize::{tokenize, Tokens};
 
 /// An article's words, before boilerplate is known: compact, so that a
@@ -312,6 +314,70 @@ impl Features {
     }
 }
 
+/// The spilled forms of [`Prepared`] and of the part of [`Features`] that
+/// verification reads (see [`crate::spill`]).
+impl Prepared {
+    /// Appends this article's record to `e`.
+    pub fn encode(&self, e: &mut Encoder) {
+        e.u64s(&self.words);
+        e.u64s(&self.salient);
+        e.u64s(&self.names);
+        e.u32s(&self.sentence_starts);
+        e.u64s(&self.sentence_hashes);
+        e.u32(self.credits.len() as u32);
+        for (sentence, name) in &self.credits {
+            e.u32(sentence.map_or(u32::MAX, |s| s));
+            e.str(name);
+        }
+    }
+
+    /// Reads a record [`Prepared::encode`] wrote.
+    pub fn decode(bytes: &[u8]) -> io::Result<Self> {
+        let mut d = Decoder::new(bytes);
+        let mut p = Prepared {
+            words: d.u64s()?,
+            salient: d.u64s()?,
+            names: d.u64s()?,
+            sentence_starts: d.u32s()?,
+            sentence_hashes: d.u64s()?,
+            credits: Vec::new(),
+        };
+        for _ in 0..d.u32()? {
+            let sentence = Some(d.u32()?).filter(|&s| s != u32::MAX);
+            p.credits.push((sentence, d.str()?));
+        }
+        Ok(p)
+    }
+}
+
+impl Features {
+    /// Appends what verification reads (shingles, positions, word counts,
+    /// salient bits, content hash) to `e`; candidate keys and terms are
+    /// left out.
+    pub fn encode_verification(&self, e: &mut Encoder) {
+        e.u32s(&self.shingles);
+        e.u32s(&self.positions);
+        e.u32(self.kept);
+        e.u32(self.words);
+        e.u64s(&self.salient);
+        e.u64(self.content_hash);
+    }
+
+    /// Reads a record [`Features::encode_verification`] wrote.
+    pub fn decode_verification(bytes: &[u8]) -> io::Result<Self> {
+        let mut d = Decoder::new(bytes);
+        Ok(Features {
+            shingles: d.u32s()?,
+            positions: d.u32s()?,
+            kept: d.u32()?,
+            words: d.u32()?,
+            salient: d.u64s()?,
+            content_hash: d.u64()?,
+            ..Features::default()
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,6 +409,30 @@ mod tests {
         let f = Features::new(&prep, |s| s == 0, &p, &h);
         let sal: Vec<_> = (0..f.kept as usize).filter(|&i| f.is_salient(i)).collect();
         assert_eq!(sal, [2, 4]);
+    }
+
+    #[test]
+    fn spilled_records_decode_to_what_was_encoded() {
+        let p = Params::default();
+        let prep = prep(
+            "Story by Abedi, 2025.\nSource: Reuters\nMore words of the story here.",
+            &p,
+        );
+        let mut e = Encoder::default();
+        prep.encode(&mut e);
+        let back = Prepared::decode(&e.bytes).unwrap();
+        assert_eq!(back.words, prep.words);
+        assert_eq!(back.names, prep.names);
+        assert_eq!(back.sentence_hashes, prep.sentence_hashes);
+        assert_eq!(back.credits, prep.credits);
+        let f = Features::new(&prep, |_| false, &p, &MinHasher::new(&p));
+        let mut e = Encoder::default();
+        f.encode_verification(&mut e);
+        let g = Features::decode_verification(&e.bytes).unwrap();
+        assert_eq!((g.shingles, g.positions), (f.shingles, f.positions));
+        assert_eq!((g.kept, g.words, g.salient), (f.kept, f.words, f.salient));
+        assert_eq!(g.content_hash, f.content_hash);
+        assert!(Prepared::decode(&e.bytes[..3]).is_err());
     }
 
     #[test]

@@ -62,6 +62,7 @@ pub mod same_story;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod shingle;
+pub mod spill;
 pub mod texts;
 pub mod tokenize;
 pub mod verify;

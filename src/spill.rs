@@ -1,0 +1,286 @@
+//! Records written once and read back by position, in memory or in an
+//! unnamed temporary file.
+//!
+//! A large `cluster` run holds, per article, its prepared words until
+//! boilerplate is learned and its exact shingle set until every candidate
+//! pair is verified: several kilobytes an article, most of the memory of a
+//! run when held as structs. Spilled, they cost a file (removed by the OS
+//! when closed, kept in the page cache while it has room) and a 12-byte
+//! span each; reads are positioned (`pread`), so parallel readers never
+//! wait for each other. The same records can be held in one memory buffer
+//! instead, for callers who want no file.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+
+/// Append-only records, numbered in the order they were pushed.
+pub struct Spill {
+    backend: Backend,
+    spans: Vec<(u64, u32)>,
+    end: u64,
+}
+
+enum Backend {
+    Memory(Vec<u8>),
+    File {
+        writer: Option<BufWriter<File>>,
+        file: File,
+    },
+}
+
+impl Spill {
+    /// Records held in one memory buffer.
+    pub fn memory() -> Self {
+        Spill::with(Backend::Memory(Vec::new()))
+    }
+
+    /// Records written to a new unnamed temporary file.
+    pub fn file() -> io::Result<Self> {
+        let file = tempfile::tempfile()?;
+        let writer = BufWriter::with_capacity(1 << 20, file.try_clone()?);
+        Ok(Spill::with(Backend::File {
+            writer: Some(writer),
+            file,
+        }))
+    }
+
+    fn with(backend: Backend) -> Self {
+        Spill {
+            backend,
+            spans: Vec::new(),
+            end: 0,
+        }
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// True when no record was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Appends a record.
+    pub fn push(&mut self, record: &[u8]) -> io::Result<()> {
+        let len = u32::try_from(record.len())
+            .map_err(|_| io::Error::other("a spilled record over 4 GiB"))?;
+        match &mut self.backend {
+            Backend::Memory(buf) => buf.extend_from_slice(record),
+            Backend::File { writer, .. } => writer
+                .as_mut()
+                .ok_or_else(|| io::Error::other("spill file already finished"))?
+                .write_all(record)?,
+        }
+        self.spans.push((self.end, len));
+        self.end += u64::from(len);
+        Ok(())
+    }
+
+    /// Ends writing: records can be read from now on.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if let Backend::File { writer, .. } = &mut self.backend {
+            if let Some(mut w) = writer.take() {
+                w.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Record `i` (empty past the end).
+    pub fn get(&self, i: usize) -> io::Result<Cow<'_, [u8]>> {
+        let Some(&(at, len)) = self.spans.get(i) else {
+            return Ok(Cow::Borrowed(&[]));
+        };
+        match &self.backend {
+            Backend::Memory(buf) => {
+                Ok(Cow::Borrowed(&buf[at as usize..at as usize + len as usize]))
+            }
+            Backend::File { file, writer } => {
+                if writer.is_some() {
+                    return Err(io::Error::other("spill file read before it was finished"));
+                }
+                let mut out = vec![0; len as usize];
+                read_exact_at(file, &mut out, at)?;
+                Ok(Cow::Owned(out))
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, at) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                at += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Little-endian writing of the fixed-width values records are made of.
+#[derive(Default)]
+pub struct Encoder {
+    /// The bytes written so far.
+    pub bytes: Vec<u8>,
+}
+
+impl Encoder {
+    /// A `u32`.
+    pub fn u32(&mut self, v: u32) {
+        self.bytes.extend_from_slice(&v.to_le_bytes());
+    }
+
+    /// A `u64`.
+    pub fn u64(&mut self, v: u64) {
+        self.bytes.extend_from_slice(&v.to_le_bytes());
+    }
+
+    /// A length-prefixed run of `u32`.
+    pub fn u32s(&mut self, vs: &[u32]) {
+        self.len(vs.len());
+        self.bytes.reserve(4 * vs.len());
+        for v in vs {
+            self.u32(*v);
+        }
+    }
+
+    /// A length-prefixed run of `u64`.
+    pub fn u64s(&mut self, vs: &[u64]) {
+        self.len(vs.len());
+        self.bytes.reserve(8 * vs.len());
+        for v in vs {
+            self.u64(*v);
+        }
+    }
+
+    /// A length-prefixed string.
+    pub fn str(&mut self, s: &str) {
+        self.len(s.len());
+        self.bytes.extend_from_slice(s.as_bytes());
+    }
+
+    fn len(&mut self, n: usize) {
+        // records are built from in-memory vectors of one article
+        self.u32(n as u32);
+    }
+}
+
+/// Reads what an [`Encoder`] wrote; a short or malformed record is an
+/// `InvalidData` error, never a panic.
+pub struct Decoder<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Decoder<'a> {
+    /// Reads `bytes` from the start.
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Decoder { rest: bytes }
+    }
+
+    fn take(&mut self, n: usize) -> io::Result<&'a [u8]> {
+        if self.rest.len() < n {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "a spilled record ends early",
+            ));
+        }
+        let (head, rest) = self.rest.split_at(n);
+        self.rest = rest;
+        Ok(head)
+    }
+
+    /// A `u32`.
+    pub fn u32(&mut self) -> io::Result<u32> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// A `u64`.
+    pub fn u64(&mut self) -> io::Result<u64> {
+        let b = self.take(8)?;
+        Ok(u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+
+    /// A length-prefixed run of `u32`.
+    pub fn u32s(&mut self) -> io::Result<Vec<u32>> {
+        let n = self.u32()? as usize;
+        let b = self.take(n.saturating_mul(4))?;
+        Ok(b.chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
+    }
+
+    /// A length-prefixed run of `u64`.
+    pub fn u64s(&mut self) -> io::Result<Vec<u64>> {
+        let n = self.u32()? as usize;
+        let b = self.take(n.saturating_mul(8))?;
+        Ok(b.chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+            .collect())
+    }
+
+    /// A length-prefixed string.
+    pub fn str(&mut self) -> io::Result<String> {
+        let n = self.u32()? as usize;
+        let b = self.take(n)?;
+        String::from_utf8(b.to_vec()).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(mut s: Spill) {
+        let mut e = Encoder::default();
+        e.u32s(&[1, 2, u32::MAX]);
+        e.u64s(&[u64::MAX, 0]);
+        e.str("Текст 三");
+        s.push(&e.bytes).unwrap();
+        s.push(&[]).unwrap();
+        s.push(b"xyz").unwrap();
+        s.finish().unwrap();
+        assert_eq!(s.len(), 3);
+        let first = s.get(0).unwrap();
+        let mut d = Decoder::new(&first);
+        assert_eq!(d.u32s().unwrap(), [1, 2, u32::MAX]);
+        assert_eq!(d.u64s().unwrap(), [u64::MAX, 0]);
+        assert_eq!(d.str().unwrap(), "Текст 三");
+        assert!(d.u32().is_err(), "reading past the end is an error");
+        assert!(s.get(1).unwrap().is_empty());
+        assert_eq!(&*s.get(2).unwrap(), b"xyz");
+        assert!(s.get(3).unwrap().is_empty());
+    }
+
+    #[test]
+    fn memory_records_read_back_as_written() {
+        round_trip(Spill::memory());
+    }
+
+    #[test]
+    fn file_records_read_back_as_written() {
+        round_trip(Spill::file().unwrap());
+    }
+
+    #[test]
+    fn a_truncated_run_is_an_error() {
+        let mut e = Encoder::default();
+        e.u32(10);
+        e.u64(1);
+        assert!(Decoder::new(&e.bytes).u64s().is_err());
+    }
+}
