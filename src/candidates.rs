@@ -95,6 +95,14 @@ impl Keys {
         self.anchor_ends.push(self.anchors.len() as u64);
     }
 
+    /// Frees what the arrays grew beyond their contents.
+    pub fn shrink_to_fit(&mut self) {
+        self.bands.shrink_to_fit();
+        self.band_ends.shrink_to_fit();
+        self.anchors.shrink_to_fit();
+        self.anchor_ends.shrink_to_fit();
+    }
+
     fn range(ends: &[u64], d: usize) -> std::ops::Range<usize> {
         let start = if d == 0 { 0 } else { ends[d - 1] as usize };
         start..ends[d] as usize
@@ -134,7 +142,10 @@ impl Postings {
         let total: usize = (0..n).into_par_iter().map(|d| keys(d).count()).sum();
         let slices = total.div_ceil(Self::SLICE_ENTRIES).max(1) as u64;
         let mut docs = Vec::new();
-        let mut shared = FxHashMap::default();
+        // (key, start, length) of each shared list, put in a map sized
+        // once at the end rather than grown (and over-allocated) by
+        // doubling
+        let mut lists: Vec<(u64, u32, u32)> = Vec::new();
         for slice in 0..slices {
             let keys = &keys;
             let mut entries: Vec<(u64, u32)> = (0..n)
@@ -154,13 +165,15 @@ impl Postings {
                     j += 1;
                 }
                 if j - i > 1 {
-                    shared.insert(entries[i].0, (docs.len() as u32, (j - i) as u32));
+                    lists.push((entries[i].0, docs.len() as u32, (j - i) as u32));
                     docs.extend(entries[i..j].iter().map(|e| e.1));
                 }
                 i = j;
             }
         }
         docs.shrink_to_fit();
+        let mut shared = FxHashMap::with_capacity_and_hasher(lists.len(), Default::default());
+        shared.extend(lists.into_iter().map(|(k, start, len)| (k, (start, len))));
         Postings { docs, shared }
     }
 
@@ -245,6 +258,9 @@ pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) ->
                     .filter(|&(e, c)| c >= need(e))
                     .map(|(e, _)| (e, ANCHORS)),
             );
+            // one entry per partner and channel, not per shared band
+            found.sort_unstable();
+            found.dedup();
             found
                 .into_iter()
                 .map(move |(e, ch)| (d.min(e), d.max(e), ch))

@@ -43,6 +43,9 @@ pub struct Engine {
     pub candidates: CandidateConfig,
     /// Compute shared passages and additions for the report.
     pub evidence: bool,
+    /// Keep the texts of grouped articles in the report (with evidence on):
+    /// the HTML report shows them; a JSON report does not need them.
+    pub texts: bool,
     /// The same-story tier.
     pub same_story: SameStoryConfig,
 }
@@ -55,6 +58,7 @@ impl Default for Engine {
             boilerplate: BoilerplateRules::default(),
             candidates: CandidateConfig::default(),
             evidence: true,
+            texts: true,
             same_story: SameStoryConfig::default(),
         }
     }
@@ -301,18 +305,28 @@ impl Engine {
                     let (f, c) = self.fingerprint_one(&p, outlet_ids[d], &boiler, &hasher);
                     let mut e = Encoder::default();
                     f.encode_verification(&mut e);
-                    Ok((e.bytes, f, c))
+                    // the shingle set is in the record now: only what
+                    // stays in memory waits for the chunk to end
+                    let Features {
+                        band_keys,
+                        anchors,
+                        mut terms,
+                        ..
+                    } = f;
+                    terms.shrink_to_fit();
+                    Ok((e.bytes, band_keys, anchors, terms, c))
                 })
                 .collect();
             for r in done {
-                let (bytes, f, c) = r?;
+                let (bytes, band_keys, anchors, t, c) = r?;
                 records.push(&bytes)?;
-                keys.push(&f.band_keys, &f.anchors);
-                terms.push(f.terms);
+                keys.push(&band_keys, &anchors);
+                terms.push(t);
                 credited.push(c);
             }
         }
         records.finish()?;
+        keys.shrink_to_fit();
         let fp = Fingerprinted {
             features: Vec::new(),
             credited,
@@ -456,7 +470,7 @@ impl Engine {
         let mut evidence_of: HashMap<u32, Evidence> =
             evidence_pairs.iter().map(|&(m, _)| m).zip(found).collect();
         let mut shown_texts = BTreeMap::new();
-        if self.evidence {
+        if self.evidence && self.texts {
             let shown = provs
                 .iter()
                 .filter(|p| p.placements.len() > 1)
@@ -484,12 +498,10 @@ impl Engine {
             );
             linked.entry(ga).or_default().push(gid(gb));
             linked.entry(gb).or_default().push(gid(ga));
-            let words = |d: u32| {
-                let id = &articles[d as usize].id;
-                shown_texts
-                    .get(id)
-                    .map(|t| Prepared::words_by_hash(t, &self.params))
-                    .unwrap_or_default()
+            let words = |d: u32| match shown_texts.get(&articles[d as usize].id) {
+                Some(t) => Prepared::words_by_hash(t, &self.params),
+                // texts not kept for the report are still in the store
+                None => Prepared::words_by_hash(&texts.get(d), &self.params),
             };
             let (wa, wb) = (words(l.a), words(l.b));
             let shared_terms = l
@@ -687,9 +699,9 @@ impl<'e> Intake<'e> {
     }
 }
 
-/// One article's fingerprint pass: its verification record, its
-/// fingerprint (for the keys and terms), the source it credits.
-type Fingerprint = (Vec<u8>, Features, Option<String>);
+/// One article's fingerprint pass: its verification record, band keys,
+/// anchors, same-story terms, and the source it credits.
+type Fingerprint = (Vec<u8>, Vec<u64>, Vec<u64>, Vec<u64>, Option<String>);
 
 /// The sentence hashes of every article in one flat array.
 #[derive(Default)]

@@ -7,6 +7,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// glibc's allocator kept the freed memory of every prepared chunk in
+// per-thread arenas (a large run's peak) and cost a sixth of the CPU in
+// malloc/free; mimalloc returns freed pages and allocates faster
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {

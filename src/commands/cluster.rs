@@ -20,7 +20,9 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
     // the table and csv show no passages: evidence only where a report holds it
     let evidence = !args.no_evidence
         && (matches!(format, Format::Json | Format::Jsonl) || args.html.is_some());
-    let engine = crate::commands::engine(&args.params, &args.thresholds, evidence)?;
+    let mut engine = crate::commands::engine(&args.params, &args.thresholds, evidence)?;
+    // only the HTML report shows texts: other reports need not hold them
+    engine.texts = args.html.is_some();
     let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
     let reader = Reader::new(args.fields.to_fields());
     // stage by stage on a terminal, nothing in a pipe

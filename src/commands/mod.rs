@@ -49,6 +49,7 @@ pub fn engine(
         boilerplate: thresholds.to_rules(),
         candidates: params.to_candidates(),
         evidence,
+        texts: true,
         same_story: thresholds.to_same_story(),
     })
 }
