@@ -14,6 +14,8 @@
 //! `star` members only. That keeps candidate generation linear while every
 //! member still meets the copies it would be grouped with.
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -54,29 +56,34 @@ pub struct Candidates {
 }
 
 /// What candidate generation reads of each article: its LSH band keys
-/// (one per band, empty without a signature) and its anchors.
+/// (one per band, empty without a signature) and its anchors, a chunk of
+/// consecutive articles at a time (so they can live on disk).
 pub trait CandidateKeys: Sync {
     /// Number of articles.
     fn count(&self) -> usize;
-    /// Band keys of article `d`, band by band.
-    fn band_keys(&self, d: usize) -> &[u64];
-    /// Distinct anchors of article `d`.
-    fn anchors(&self, d: usize) -> &[u64];
+    /// Number of anchors of article `d`.
+    fn anchor_count(&self, d: usize) -> usize;
+    /// The keys of the articles of `docs`, in order.
+    fn chunk(&self, docs: Range<usize>) -> Keys;
 }
 
 impl CandidateKeys for [Features] {
     fn count(&self) -> usize {
         self.len()
     }
-    fn band_keys(&self, d: usize) -> &[u64] {
-        &self[d].band_keys
+    fn anchor_count(&self, d: usize) -> usize {
+        self[d].anchors.len()
     }
-    fn anchors(&self, d: usize) -> &[u64] {
-        &self[d].anchors
+    fn chunk(&self, docs: Range<usize>) -> Keys {
+        let mut k = Keys::default();
+        for f in &self[docs] {
+            k.push(&f.band_keys, &f.anchors);
+        }
+        k
     }
 }
 
-/// The candidate keys of many articles in flat arrays: a `Vec` per
+/// The candidate keys of consecutive articles in flat arrays: a `Vec` per
 /// article would cost an allocation and its header for each.
 #[derive(Debug, Default)]
 pub struct Keys {
@@ -95,65 +102,115 @@ impl Keys {
         self.anchor_ends.push(self.anchors.len() as u64);
     }
 
-    /// Frees what the arrays grew beyond their contents.
-    pub fn shrink_to_fit(&mut self) {
-        self.bands.shrink_to_fit();
-        self.band_ends.shrink_to_fit();
-        self.anchors.shrink_to_fit();
-        self.anchor_ends.shrink_to_fit();
+    /// Number of articles.
+    pub fn len(&self) -> usize {
+        self.band_ends.len()
     }
 
-    fn range(ends: &[u64], d: usize) -> std::ops::Range<usize> {
-        let start = if d == 0 { 0 } else { ends[d - 1] as usize };
-        start..ends[d] as usize
+    /// True when there are no articles.
+    pub fn is_empty(&self) -> bool {
+        self.band_ends.is_empty()
+    }
+
+    /// Band keys of the `i`th article.
+    pub fn band_keys(&self, i: usize) -> &[u64] {
+        &self.bands[Keys::range(&self.band_ends, i)]
+    }
+
+    /// Anchors of the `i`th article.
+    pub fn anchors(&self, i: usize) -> &[u64] {
+        &self.anchors[Keys::range(&self.anchor_ends, i)]
+    }
+
+    fn range(ends: &[u64], i: usize) -> Range<usize> {
+        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+        start..ends[i] as usize
     }
 }
 
 impl CandidateKeys for Keys {
     fn count(&self) -> usize {
-        self.band_ends.len()
+        self.len()
     }
-    fn band_keys(&self, d: usize) -> &[u64] {
-        &self.bands[Keys::range(&self.band_ends, d)]
+    fn anchor_count(&self, d: usize) -> usize {
+        self.anchors(d).len()
     }
-    fn anchors(&self, d: usize) -> &[u64] {
-        &self.anchors[Keys::range(&self.anchor_ends, d)]
+    fn chunk(&self, docs: Range<usize>) -> Keys {
+        let mut k = Keys::default();
+        for d in docs {
+            k.push(self.band_keys(d), self.anchors(d));
+        }
+        k
     }
 }
 
+/// Articles read together: enough to keep every thread busy.
+const CHUNK: usize = 4096;
+
+/// The key ranges of `n` articles, `CHUNK` at a time.
+fn chunks(n: usize) -> Vec<Range<usize>> {
+    (0..n)
+        .step_by(CHUNK)
+        .map(|s| s..(s + CHUNK).min(n))
+        .collect()
+}
+
 /// Inverted lists: key → sorted article ids. Only keys shared by two or
-/// more articles are kept: most anchors and band keys are unique, and a
-/// hash map of the shared ones answers in one probe where a binary search
-/// over every entry would miss the cache at each step.
+/// more articles are kept (most anchors and band keys are unique), in key
+/// order, with a directory on the keys' top bits: keys are uniform hashes,
+/// so a directory slot holds one or two keys and a lookup costs about what
+/// a hash map's does, in half the memory and with nothing over-allocated.
 struct Postings {
+    keys: Vec<u64>,
+    // where each key's list starts in `docs`; one more for the end
+    starts: Vec<u32>,
     docs: Vec<u32>,
-    // keys are xxh3 hashes already: a cheap hasher is enough
-    shared: FxHashMap<u64, (u32, u32)>,
+    // index in `keys` of the first key of each top-`bits` prefix; one more
+    // for the end
+    dir: Vec<u32>,
+    bits: u32,
 }
 
 impl Postings {
     /// Entries sorted at a time: the (key, article) entries of a whole
     /// corpus (over a hundred an article) would be the peak of a run's
-    /// memory, so keys are taken in slices by their low bits and only
-    /// the shared ones kept from each.
-    const SLICE_ENTRIES: usize = 1 << 21;
+    /// memory, so keys are taken in slices of the key range, in order, and
+    /// only the shared ones kept from each.
+    const SLICE_ENTRIES: usize = 1 << 20;
 
-    fn build<I: Iterator<Item = u64>>(n: usize, keys: impl Fn(usize) -> I + Sync) -> Self {
-        let total: usize = (0..n).into_par_iter().map(|d| keys(d).count()).sum();
+    fn build<K: CandidateKeys + ?Sized, I: Iterator<Item = u64>>(
+        source: &K,
+        keys: impl Fn(&Keys, usize) -> I + Sync,
+    ) -> Self {
+        let chunks = chunks(source.count());
+        let total: usize = chunks
+            .par_iter()
+            .map(|r| {
+                let k = source.chunk(r.clone());
+                (0..k.len()).map(|i| keys(&k, i).count()).sum::<usize>()
+            })
+            .sum();
         let slices = total.div_ceil(Self::SLICE_ENTRIES).max(1) as u64;
+        // monotone in the key: slice by slice, keys come out sorted
+        let slice_of = |k: u64| ((k >> 32) * slices) >> 32;
+        let mut shared = Vec::new();
+        let mut starts = Vec::new();
         let mut docs = Vec::new();
-        // (key, start, length) of each shared list, put in a map sized
-        // once at the end rather than grown (and over-allocated) by
-        // doubling
-        let mut lists: Vec<(u64, u32, u32)> = Vec::new();
         for slice in 0..slices {
-            let keys = &keys;
-            let mut entries: Vec<(u64, u32)> = (0..n)
-                .into_par_iter()
-                .flat_map_iter(|d| {
-                    keys(d)
-                        .filter(move |k| k % slices == slice)
-                        .map(move |k| (k, d as u32))
+            let mut entries: Vec<(u64, u32)> = chunks
+                .par_iter()
+                .flat_map_iter(|r| {
+                    let k = source.chunk(r.clone());
+                    let mut out = Vec::new();
+                    for i in 0..k.len() {
+                        let d = (r.start + i) as u32;
+                        out.extend(
+                            keys(&k, i)
+                                .filter(|&key| slice_of(key) == slice)
+                                .map(|key| (key, d)),
+                        );
+                    }
+                    out
                 })
                 .collect();
             entries.par_sort_unstable();
@@ -165,21 +222,48 @@ impl Postings {
                     j += 1;
                 }
                 if j - i > 1 {
-                    lists.push((entries[i].0, docs.len() as u32, (j - i) as u32));
+                    shared.push(entries[i].0);
+                    starts.push(docs.len() as u32);
                     docs.extend(entries[i..j].iter().map(|e| e.1));
                 }
                 i = j;
             }
         }
+        starts.push(docs.len() as u32);
+        shared.shrink_to_fit();
+        starts.shrink_to_fit();
         docs.shrink_to_fit();
-        let mut shared = FxHashMap::with_capacity_and_hasher(lists.len(), Default::default());
-        shared.extend(lists.into_iter().map(|(k, start, len)| (k, (start, len))));
-        Postings { docs, shared }
+        let bits = shared
+            .len()
+            .max(2)
+            .next_power_of_two()
+            .trailing_zeros()
+            .min(32);
+        let mut dir = Vec::with_capacity((1 << bits) + 1);
+        for (i, &k) in shared.iter().enumerate() {
+            let prefix = (k >> (64 - bits)) as usize;
+            while dir.len() <= prefix {
+                dir.push(i as u32);
+            }
+        }
+        dir.resize((1 << bits) + 1, shared.len() as u32);
+        Postings {
+            keys: shared,
+            starts,
+            docs,
+            dir,
+            bits,
+        }
     }
 
     fn list(&self, key: u64) -> &[u32] {
-        match self.shared.get(&key) {
-            Some(&(start, len)) => &self.docs[start as usize..(start + len) as usize],
+        let prefix = (key >> (64 - self.bits)) as usize;
+        let (from, to) = (self.dir[prefix] as usize, self.dir[prefix + 1] as usize);
+        match self.keys[from..to].iter().position(|&k| k == key) {
+            Some(i) => {
+                let i = from + i;
+                &self.docs[self.starts[i] as usize..self.starts[i + 1] as usize]
+            }
             None => &[],
         }
     }
@@ -226,46 +310,53 @@ const ANCHORS: u8 = 2;
 /// Generates candidate pairs for all articles of `keys` (a slice of
 /// [`Features`], or [`Keys`]).
 pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) -> Candidates {
-    let n = keys.count();
     // LSH: one posting list per (band, key); the band index is mixed into
     // the key so equal keys of different bands never meet
-    let lsh = Postings::build(n, |d| {
-        keys.band_keys(d)
+    let lsh = Postings::build(keys, |k: &Keys, i| {
+        k.band_keys(i)
             .iter()
             .enumerate()
-            .map(move |(j, &k)| band_key(j, k))
+            .map(|(j, &key)| band_key(j, key))
+            .collect::<Vec<_>>()
+            .into_iter()
     });
-    let anchors = Postings::build(n, |d| keys.anchors(d).iter().copied());
-    let mut pairs: Vec<(u32, u32, u8)> = (0..n)
-        .into_par_iter()
-        .flat_map_iter(|d| {
-            let (band_keys, own) = (keys.band_keys(d), keys.anchors(d));
-            let d = d as u32;
-            let mut found: Vec<(u32, u8)> = Vec::new();
-            for (j, &k) in band_keys.iter().enumerate() {
-                found.extend(partners(lsh.list(band_key(j, k)), d, cfg).map(|e| (e, LSH)));
-            }
-            let mut counts: FxHashMap<u32, u32> = FxHashMap::default();
-            for &h in own {
-                for e in partners(anchors.list(h), d, cfg) {
-                    *counts.entry(e).or_default() += 1;
+    let anchors = Postings::build(keys, |k: &Keys, i| k.anchors(i).to_vec().into_iter());
+    dbg_rss("postings");
+    let mut pairs: Vec<(u32, u32, u8)> = chunks(keys.count())
+        .par_iter()
+        .flat_map_iter(|r| {
+            let k = keys.chunk(r.clone());
+            let mut out = Vec::new();
+            for i in 0..k.len() {
+                let (band_keys, own) = (k.band_keys(i), k.anchors(i));
+                let d = (r.start + i) as u32;
+                let mut found: Vec<(u32, u8)> = Vec::new();
+                for (j, &key) in band_keys.iter().enumerate() {
+                    found.extend(partners(lsh.list(band_key(j, key)), d, cfg).map(|e| (e, LSH)));
                 }
+                let mut counts: FxHashMap<u32, u32> = FxHashMap::default();
+                for &h in own {
+                    for e in partners(anchors.list(h), d, cfg) {
+                        *counts.entry(e).or_default() += 1;
+                    }
+                }
+                let need =
+                    |e: u32| anchors_needed(own.len().min(keys.anchor_count(e as usize)), cfg);
+                found.extend(
+                    counts
+                        .into_iter()
+                        .filter(|&(e, c)| c >= need(e))
+                        .map(|(e, _)| (e, ANCHORS)),
+                );
+                // one entry per partner and channel, not per shared band
+                found.sort_unstable();
+                found.dedup();
+                out.extend(found.into_iter().map(|(e, ch)| (d.min(e), d.max(e), ch)));
             }
-            let need = |e: u32| anchors_needed(own.len().min(keys.anchors(e as usize).len()), cfg);
-            found.extend(
-                counts
-                    .into_iter()
-                    .filter(|&(e, c)| c >= need(e))
-                    .map(|(e, _)| (e, ANCHORS)),
-            );
-            // one entry per partner and channel, not per shared band
-            found.sort_unstable();
-            found.dedup();
-            found
-                .into_iter()
-                .map(move |(e, ch)| (d.min(e), d.max(e), ch))
+            out
         })
         .collect();
+    dbg_rss("pairs");
     pairs.par_sort_unstable();
     let mut out = Candidates::default();
     let mut i = 0;
@@ -300,5 +391,18 @@ mod tests {
         assert_eq!(partners(&list, 1, &cfg).collect::<Vec<_>>(), [0]);
         let small: Vec<u32> = (0..3).collect();
         assert_eq!(partners(&small, 1, &cfg).collect::<Vec<_>>(), [0, 2]);
+    }
+}
+
+fn dbg_rss(name: &str) {
+    if std::env::var_os("REPRINT_RSS").is_some() {
+        let st = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let f = |k: &str| {
+            st.lines()
+                .find(|l| l.starts_with(k))
+                .unwrap_or("")
+                .to_string()
+        };
+        eprintln!("[rss] {name}: {} {}", f("VmRSS"), f("VmHWM"));
     }
 }

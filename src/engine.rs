@@ -326,7 +326,6 @@ impl Engine {
             }
         }
         records.finish()?;
-        keys.shrink_to_fit();
         let fp = Fingerprinted {
             features: Vec::new(),
             credited,
@@ -363,11 +362,18 @@ impl Engine {
                         .unwrap_or("")
                         .to_string()
                 };
-                eprintln!("[rss] {name}: {} {}", f("VmRSS"), f("VmHWM"));
+                eprintln!(
+                    "[rss] {name}: {} {} {} {}",
+                    f("VmRSS"),
+                    f("VmHWM"),
+                    f("RssAnon"),
+                    f("RssFile")
+                );
             }
             clock = Instant::now();
         };
         let n = intake.articles.len();
+        lap("read", &mut timings);
         progress("fingerprint", n);
         let (fp, mut spilled) = self.fingerprint_intake(&intake).map_err(spill_error)?;
         let Intake {
@@ -643,7 +649,7 @@ pub struct Intake<'e> {
 impl<'e> Intake<'e> {
     /// Articles prepared together: enough to keep every thread busy, few
     /// enough that their texts are a small part of memory.
-    const CHUNK: usize = 4096;
+    const CHUNK: usize = 1024;
 
     fn new(engine: &'e Engine, texts: TextStore, to_file: bool) -> Self {
         Intake {
