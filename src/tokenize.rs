@@ -55,6 +55,16 @@ impl Tokens {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         &self.buf[start..self.ends[i] as usize]
     }
+
+    /// The normalised words, in order.
+    pub fn words(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let w = &self.buf[start..end as usize];
+            start = end as usize;
+            w
+        })
+    }
 }
 
 /// Splits and normalises `plain` into words.
@@ -89,7 +99,7 @@ pub fn tokenize(plain: &str) -> Tokens {
             (
                 initial.is_ascii_uppercase(),
                 initial.is_ascii_lowercase(),
-                w.bytes().any(|b| b.is_ascii_digit()),
+                w.bytes().fold(0, |c, b| c | class(b)) & DIGIT != 0,
             )
         } else {
             let before = t.buf.len();
@@ -229,14 +239,48 @@ struct AsciiWords<'a> {
     i: usize,
 }
 
+/// What the word rules need to know of an ASCII byte, one table load
+/// instead of a chain of range tests per byte.
+const WORD: u8 = 1;
+const ALPHA: u8 = 2;
+const DIGIT: u8 = 4;
+/// Joins two letters when between them (UAX #29 MidLetter, MidNumLet).
+const JOINS_LETTERS: u8 = 8;
+/// Joins two digits when between them (MidNum, MidNumLet).
+const JOINS_DIGITS: u8 = 16;
+
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphabetic() {
+            t[b] = WORD | ALPHA;
+        } else if c.is_ascii_digit() {
+            t[b] = WORD | DIGIT;
+        }
+        b += 1;
+    }
+    t[b'_' as usize] = WORD;
+    t[b'.' as usize] = JOINS_LETTERS | JOINS_DIGITS;
+    t[b'\'' as usize] = JOINS_LETTERS | JOINS_DIGITS;
+    t[b':' as usize] = JOINS_LETTERS;
+    t[b',' as usize] = JOINS_DIGITS;
+    t[b';' as usize] = JOINS_DIGITS;
+    t
+};
+
+fn class(b: u8) -> u8 {
+    CLASS[b as usize]
+}
+
 impl<'a> Iterator for AsciiWords<'a> {
     type Item = (usize, &'a str);
 
     fn next(&mut self) -> Option<Self::Item> {
         let s = self.s;
-        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
         loop {
-            while self.i < s.len() && !word(s[self.i]) {
+            while self.i < s.len() && class(s[self.i]) & WORD == 0 {
                 self.i += 1;
             }
             if self.i >= s.len() {
@@ -245,21 +289,15 @@ impl<'a> Iterator for AsciiWords<'a> {
             let start = self.i;
             let mut j = start + 1;
             loop {
-                if j < s.len() && word(s[j]) {
+                while j < s.len() && class(s[j]) & WORD != 0 {
                     j += 1;
-                    continue;
                 }
                 // a mid character between two compatible characters
-                if j + 1 < s.len() && word(s[j + 1]) {
-                    let (prev, next) = (s[j - 1], s[j + 1]);
-                    let letters = prev.is_ascii_alphabetic() && next.is_ascii_alphabetic();
-                    let digits = prev.is_ascii_digit() && next.is_ascii_digit();
-                    let joins = match s[j] {
-                        b'.' | b'\'' => letters || digits,
-                        b':' => letters,
-                        b',' | b';' => digits,
-                        _ => false,
-                    };
+                if j + 1 < s.len() {
+                    let (prev, mid, next) = (class(s[j - 1]), class(s[j]), class(s[j + 1]));
+                    let both = prev & next;
+                    let joins = (mid & JOINS_LETTERS != 0 && both & ALPHA != 0)
+                        || (mid & JOINS_DIGITS != 0 && both & DIGIT != 0);
                     if joins {
                         j += 2;
                         continue;
@@ -270,7 +308,7 @@ impl<'a> Iterator for AsciiWords<'a> {
             self.i = j;
             let w = &self.text[start..j];
             // a run of underscores alone is not a word
-            if w.bytes().any(|b| b.is_ascii_alphanumeric()) {
+            if w.bytes().any(|b| class(b) & (ALPHA | DIGIT) != 0) {
                 return Some((start, w));
             }
         }
