@@ -91,15 +91,17 @@ pub fn tokenize(plain: &str) -> Tokens {
             sentence_begin = t.ends.len();
             capitalised = 0;
         }
-        let (upper, lower, numeric) = if ascii {
+        let (upper, lower, numeric) = if let Some(classes) = ascii {
             let initial = w.as_bytes()[0];
             t.buf.push_str(w);
-            let at = t.buf.len() - w.len();
-            t.buf[at..].make_ascii_lowercase();
+            if classes & UPPER != 0 {
+                let at = t.buf.len() - w.len();
+                t.buf[at..].make_ascii_lowercase();
+            }
             (
                 initial.is_ascii_uppercase(),
                 initial.is_ascii_lowercase(),
-                w.bytes().fold(0, |c, b| c | class(b)) & DIGIT != 0,
+                classes & DIGIT != 0,
             )
         } else {
             let before = t.buf.len();
@@ -133,7 +135,7 @@ pub fn tokenize(plain: &str) -> Tokens {
 }
 
 /// Calls `f` with the byte offset of each word of `text`, the word, and
-/// whether it is ASCII, exactly as UAX #29 (less the words without a
+/// for an ASCII word the union of its bytes' classes, exactly as UAX #29 (less the words without a
 /// letter or digit) finds them.
 ///
 /// UAX #29 always breaks between an ASCII whitespace character and an ASCII
@@ -144,17 +146,22 @@ pub fn tokenize(plain: &str) -> Tokens {
 /// stretches of pure ASCII go to [`AsciiWords`], the pieces around each
 /// non-ASCII character to the Unicode tables. One curly quote no longer
 /// sends a whole article through them.
-fn for_each_word(text: &str, mut f: impl FnMut(usize, &str, bool)) {
+fn for_each_word(text: &str, mut f: impl FnMut(usize, &str, Option<u8>)) {
     let s = text.as_bytes();
-    fn ascii_words(text: &str, from: usize, to: usize, f: &mut impl FnMut(usize, &str, bool)) {
+    fn ascii_words(
+        text: &str,
+        from: usize,
+        to: usize,
+        f: &mut impl FnMut(usize, &str, Option<u8>),
+    ) {
         let chunk = &text[from..to];
         let words = AsciiWords {
             s: chunk.as_bytes(),
             text: chunk,
             i: 0,
         };
-        for (at, w) in words {
-            f(from + at, w, true);
+        for (at, w, classes) in words {
+            f(from + at, w, Some(classes));
         }
     }
     let mut pos = 0;
@@ -172,11 +179,10 @@ fn for_each_word(text: &str, mut f: impl FnMut(usize, &str, bool)) {
             next = first_non_ascii(s, end);
         }
         for (at, w) in text[begin..end].split_word_bound_indices() {
-            let ascii = w.is_ascii();
-            let wordy = if ascii {
-                w.bytes().any(|b| b.is_ascii_alphanumeric())
-            } else {
-                w.chars().any(char::is_alphanumeric)
+            let ascii = w.is_ascii().then(|| classes(w));
+            let wordy = match ascii {
+                Some(c) => c & (ALPHA | DIGIT) != 0,
+                None => w.chars().any(char::is_alphanumeric),
             };
             if wordy {
                 f(begin + at, w, ascii);
@@ -248,13 +254,16 @@ const DIGIT: u8 = 4;
 const JOINS_LETTERS: u8 = 8;
 /// Joins two digits when between them (MidNum, MidNumLet).
 const JOINS_DIGITS: u8 = 16;
+const UPPER: u8 = 32;
 
 const CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
-        if c.is_ascii_alphabetic() {
+        if c.is_ascii_uppercase() {
+            t[b] = WORD | ALPHA | UPPER;
+        } else if c.is_ascii_lowercase() {
             t[b] = WORD | ALPHA;
         } else if c.is_ascii_digit() {
             t[b] = WORD | DIGIT;
@@ -274,8 +283,15 @@ fn class(b: u8) -> u8 {
     CLASS[b as usize]
 }
 
+/// The union of the classes of an ASCII word's bytes.
+fn classes(w: &str) -> u8 {
+    w.bytes().fold(0, |c, b| c | class(b))
+}
+
 impl<'a> Iterator for AsciiWords<'a> {
-    type Item = (usize, &'a str);
+    /// Offset, word, and the union of its bytes' classes (which spares
+    /// the caller another pass to find capitals and digits).
+    type Item = (usize, &'a str, u8);
 
     fn next(&mut self) -> Option<Self::Item> {
         let s = self.s;
@@ -287,9 +303,11 @@ impl<'a> Iterator for AsciiWords<'a> {
                 return None;
             }
             let start = self.i;
+            let mut seen = class(s[start]);
             let mut j = start + 1;
             loop {
                 while j < s.len() && class(s[j]) & WORD != 0 {
+                    seen |= class(s[j]);
                     j += 1;
                 }
                 // a mid character between two compatible characters
@@ -299,6 +317,7 @@ impl<'a> Iterator for AsciiWords<'a> {
                     let joins = (mid & JOINS_LETTERS != 0 && both & ALPHA != 0)
                         || (mid & JOINS_DIGITS != 0 && both & DIGIT != 0);
                     if joins {
+                        seen |= mid | next;
                         j += 2;
                         continue;
                     }
@@ -308,8 +327,8 @@ impl<'a> Iterator for AsciiWords<'a> {
             self.i = j;
             let w = &self.text[start..j];
             // a run of underscores alone is not a word
-            if w.bytes().any(|b| class(b) & (ALPHA | DIGIT) != 0) {
-                return Some((start, w));
+            if seen & (ALPHA | DIGIT) != 0 {
+                return Some((start, w, seen));
             }
         }
     }
@@ -463,6 +482,10 @@ mod tests {
                 text: &text,
                 i: 0,
             }
+            .map(|(at, w, c)| {
+                assert_eq!(c, classes(w), "{w:?}");
+                (at, w)
+            })
             .collect();
             let slow: Vec<(usize, &str)> = text
                 .split_word_bound_indices()
@@ -564,7 +587,7 @@ mod tests {
                 .collect();
             let mut chunked = Vec::new();
             for_each_word(&text, |at, w, ascii| {
-                assert_eq!(ascii, w.is_ascii(), "{text:?}");
+                assert_eq!(ascii, w.is_ascii().then(|| classes(w)), "{text:?}");
                 chunked.push((at, w.to_string()));
             });
             let whole: Vec<(usize, String)> = text
