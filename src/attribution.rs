@@ -9,6 +9,9 @@ use regex::Regex;
 
 use crate::article::{url_host, Article};
 
+/// Index in [`patterns`] of the "Source: X" line.
+const CREDIT_LINE: usize = 0;
+
 fn patterns() -> &'static [Regex] {
     static P: OnceLock<Vec<Regex>> = OnceLock::new();
     P.get_or_init(|| {
@@ -32,7 +35,13 @@ fn patterns() -> &'static [Regex] {
 /// third-party sources" credits no one.
 pub fn credit_candidates(plain: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
-    for p in patterns() {
+    // the credit-line pattern needs a colon, which few texts hold: most
+    // skip that pass (the costliest, having no literal to search for)
+    let colon = memchr::memchr(b':', plain.as_bytes()).is_some() || plain.contains('：');
+    for (i, p) in patterns().iter().enumerate() {
+        if i == CREDIT_LINE && !colon {
+            continue;
+        }
         for c in p.captures_iter(plain) {
             let m = c.get(1).expect("every pattern has a group");
             let name = clean_name(m.as_str());
@@ -74,20 +83,25 @@ pub fn credited_source(
 /// breadcrumb ends in a section ("Markets & Regulation") instead.
 fn breadcrumb_source(plain: &str) -> Option<String> {
     let line = plain.lines().map(str::trim).find(|l| !l.is_empty())?;
-    let rest = plain
-        .trim_start()
-        .get(line.len()..)
-        .unwrap_or("")
-        .to_lowercase();
     for sep in [" / ", " › ", " » ", " > "] {
+        // first the cheap test most first lines fail, then the parts
+        if line.matches(sep.trim()).count() < 2 {
+            continue;
+        }
         let parts: Vec<&str> = line
             .split(sep.trim())
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .collect();
         let short = parts.iter().all(|p| p.split_whitespace().count() <= 4);
-        if line.matches(sep.trim()).count() >= 2 && parts.len() >= 2 && short {
+        if parts.len() >= 2 && short {
             let name = parts.last().map(|s| clean_name(s))?;
+            // lower-casing the whole text only for a breadcrumb
+            let rest = plain
+                .trim_start()
+                .get(line.len()..)
+                .unwrap_or("")
+                .to_lowercase();
             return rest.contains(&name.to_lowercase()).then_some(name);
         }
     }
@@ -193,6 +207,10 @@ mod tests {
         assert_eq!(
             credited_source(&a, "Site / News / Markets /\nTitle, and text.", no),
             None
+        );
+        assert_eq!(
+            credited_source(&a, "正文。\n来源：新华社", no).as_deref(),
+            Some("新华社")
         );
         assert_eq!(credited_source(&a, "Nothing here.\nAt all.", no), None);
         assert_eq!(

@@ -122,29 +122,38 @@ impl Prepared {
     fn analyse(text: &str, params: &Params, credits: bool) -> (Prepared, Tokens, Plain) {
         let plain = plain_text(text);
         let tokens = tokenize(&plain.text);
-        let words: Vec<u64> = (0..tokens.len())
-            .map(|i| word_hash(tokens.word(i), params.seed))
-            .collect();
+        let words: Vec<u64> = tokens.words().map(|w| word_hash(w, params.seed)).collect();
         let mut salient = vec![0u64; words.len().div_ceil(64)];
         for (i, _) in tokens.salient.iter().enumerate().filter(|(_, &s)| s) {
             salient[i / 64] |= 1 << (i % 64);
         }
-        let mut common: Vec<u64> = words
-            .iter()
-            .zip(&tokens.lower)
-            .filter(|(_, &lower)| lower)
-            .map(|(&w, _)| w)
-            .collect();
-        common.sort_unstable();
-        common.dedup();
-        let mut names: Vec<u64> = words
+        // salient words, less those that also appear in lower case: the
+        // few salient words are sorted and looked up, rather than sorting
+        // the many lower-case ones
+        let mut candidates: Vec<u64> = words
             .iter()
             .zip(&tokens.salient)
-            .filter(|&(w, &s)| s && common.binary_search(w).is_err())
+            .filter(|(_, &s)| s)
             .map(|(&w, _)| w)
             .collect();
-        names.sort_unstable();
-        names.dedup();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut common = vec![false; candidates.len()];
+        if !candidates.is_empty() {
+            for (w, _) in words.iter().zip(&tokens.lower).filter(|(_, &l)| l) {
+                if let Ok(k) = candidates.binary_search(w) {
+                    common[k] = true;
+                }
+            }
+        }
+        let mut names = Vec::with_capacity(common.iter().filter(|&&c| !c).count());
+        names.extend(
+            candidates
+                .iter()
+                .zip(&common)
+                .filter(|(_, &c)| !c)
+                .map(|(&w, _)| w),
+        );
         let mut sentence_starts = Vec::new();
         let mut sentence_hashes = Vec::new();
         let mut bytes = Vec::new();

@@ -193,27 +193,46 @@ impl HtmlState {
 }
 
 fn push_piece(out: &mut Plain, piece: &str, src_start: usize, exact: bool) {
-    let mut start_new = true;
-    for (i, c) in piece.char_indices() {
-        if is_invisible(c) {
-            start_new = true;
-            continue;
-        }
-        if start_new {
-            let src = if exact { src_start + i } else { src_start };
+    // one map piece per run between invisible characters, copied whole:
+    // pushing char by char was a tenth of a run
+    let mut run = 0;
+    while run < piece.len() {
+        let (end, next) = match next_invisible(&piece[run..]) {
+            Some((at, len)) => (run + at, run + at + len),
+            None => (piece.len(), piece.len()),
+        };
+        if end > run {
+            let src = if exact { src_start + run } else { src_start };
             out.map.push(Piece {
                 plain: out.text.len() as u32,
                 src: src as u32,
-                len: 0,
+                len: (end - run) as u32,
                 exact,
             });
-            start_new = false;
+            out.text.push_str(&piece[run..end]);
         }
-        out.text.push(c);
-        if let Some(last) = out.map.last_mut() {
-            last.len += c.len_utf8() as u32;
-        }
+        run = next;
     }
+}
+
+/// The offset and length of the first invisible character in `s`. They are
+/// all non-ASCII, led by the bytes 0xC2, 0xE2 or 0xEF, so most text is
+/// ruled out by a byte scan.
+fn next_invisible(s: &str) -> Option<(usize, usize)> {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr3(0xC2, 0xE2, 0xEF, &bytes[from..]).map(|i| from + i) {
+        // a lead byte starts a character
+        let c = s[i..]
+            .chars()
+            .next()
+            .expect("a lead byte starts a character");
+        if is_invisible(c) {
+            return Some((i, c.len_utf8()));
+        }
+        from = i + c.len_utf8();
+    }
+    None
 }
 
 #[cfg(test)]
@@ -279,6 +298,16 @@ mod tests {
     fn zero_width_characters_vanish() {
         let p = plain_text("wo\u{200b}rd");
         assert_eq!(p.text.trim(), "word");
+    }
+
+    #[test]
+    fn text_between_invisible_characters_maps_back() {
+        let src = "ab\u{ad}cd \u{200b}\u{feff}ef \u{e9}\u{2060}g";
+        let p = plain_text(src);
+        assert_eq!(p.text.trim_end(), "abcd ef \u{e9}g");
+        for (i, c) in p.text.trim_end().char_indices() {
+            assert_eq!(src[p.to_source(i)..].chars().next(), Some(c), "{i}");
+        }
     }
 
     #[test]

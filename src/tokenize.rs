@@ -10,8 +10,9 @@
 //! shingles are character n-grams. Each word is NFKC-normalised (ligatures,
 //! full-width forms, Arabic presentation forms), lower-cased, curly
 //! apostrophes become `'`, and the Arabic yeh and kaf become the Persian
-//! letters (Persian copies mix both). Pure-ASCII words skip the Unicode
-//! tables.
+//! letters (Persian copies mix both). Pure-ASCII stretches of text (cut
+//! where UAX #29 always breaks, after ASCII whitespace) are split without
+//! the Unicode tables, and pure-ASCII words skip them when normalised.
 //!
 //! A word is *salient* when it carries a fact rather than prose: a number,
 //! or a capitalised word that does not open its sentence (a name). Template
@@ -54,60 +55,183 @@ impl Tokens {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         &self.buf[start..self.ends[i] as usize]
     }
+
+    /// The normalised words, in order.
+    pub fn words(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let w = &self.buf[start..end as usize];
+            start = end as usize;
+            w
+        })
+    }
 }
 
 /// Splits and normalises `plain` into words.
 pub fn tokenize(plain: &str) -> Tokens {
+    // about one word in six bytes of prose: most texts never regrow
+    let guess = plain.len() / 6 + 1;
     let mut t = Tokens {
         buf: String::with_capacity(plain.len()),
-        ..Tokens::default()
+        ends: Vec::with_capacity(guess),
+        spans: Vec::with_capacity(guess),
+        salient: Vec::with_capacity(guess),
+        lower: Vec::with_capacity(guess),
+        sentence: Vec::with_capacity(guess),
+        sentences: 0,
     };
     let mut sentence = 0u32;
     let mut sentence_begin = 0;
     let mut capitalised = 0;
     let mut last_end = 0;
-    let words: Box<dyn Iterator<Item = (usize, &str)>> = if plain.is_ascii() {
-        Box::new(AsciiWords {
-            s: plain.as_bytes(),
-            text: plain,
-            i: 0,
-        })
-    } else {
-        Box::new(
-            plain
-                .split_word_bound_indices()
-                .filter(|(_, w)| w.chars().any(char::is_alphanumeric)),
-        )
-    };
-    for (w_start, w) in words {
+    for_each_word(plain, |w_start, w, ascii| {
         if !t.ends.is_empty() && ends_sentence(&plain[last_end..w_start]) {
             close_sentence(&mut t, sentence_begin, capitalised);
             sentence += 1;
             sentence_begin = t.ends.len();
             capitalised = 0;
         }
-        let before = t.buf.len();
-        normalize_word(w, &mut t.buf);
-        if t.buf.len() == before {
-            continue;
-        }
+        let (upper, lower, numeric) = if let Some(classes) = ascii {
+            let initial = w.as_bytes()[0];
+            t.buf.push_str(w);
+            if classes & UPPER != 0 {
+                let at = t.buf.len() - w.len();
+                t.buf[at..].make_ascii_lowercase();
+            }
+            (
+                initial.is_ascii_uppercase(),
+                initial.is_ascii_lowercase(),
+                classes & DIGIT != 0,
+            )
+        } else {
+            let before = t.buf.len();
+            normalize_word(w, &mut t.buf);
+            if t.buf.len() == before {
+                return;
+            }
+            let initial = w.chars().next();
+            (
+                initial.is_some_and(char::is_uppercase),
+                initial.is_some_and(char::is_lowercase),
+                w.chars().any(char::is_numeric),
+            )
+        };
         last_end = w_start + w.len();
         let start = w_start as u32;
         t.ends.push(t.buf.len() as u32);
         t.spans.push((start, start + w.len() as u32));
-        let initial = w.chars().next();
-        capitalised += usize::from(initial.is_some_and(char::is_uppercase));
-        t.lower.push(initial.is_some_and(char::is_lowercase));
-        t.salient
-            .push(is_salient(w, t.ends.len() - 1 == sentence_begin));
+        capitalised += usize::from(upper);
+        t.lower.push(lower);
+        let sentence_start = t.ends.len() - 1 == sentence_begin;
+        t.salient.push((upper && !sentence_start) || numeric);
         t.sentence.push(sentence);
-    }
+    });
     if !t.ends.is_empty() {
         close_sentence(&mut t, sentence_begin, capitalised);
         sentence += 1;
     }
     t.sentences = sentence;
     t
+}
+
+/// Calls `f` with the byte offset of each word of `text`, the word, and
+/// for an ASCII word the union of its bytes' classes, exactly as UAX #29 (less the words without a
+/// letter or digit) finds them.
+///
+/// UAX #29 always breaks between an ASCII whitespace character and an ASCII
+/// character that is not whitespace (no rule joins a word across
+/// whitespace, and the characters that attach to what precedes them, WB4's
+/// Extend, Format and ZWJ, are not ASCII), and nothing on one side of such
+/// a break changes the segmentation of the other. So the text is cut there:
+/// stretches of pure ASCII go to [`AsciiWords`], the pieces around each
+/// non-ASCII character to the Unicode tables. One curly quote no longer
+/// sends a whole article through them.
+fn for_each_word(text: &str, mut f: impl FnMut(usize, &str, Option<u8>)) {
+    let s = text.as_bytes();
+    fn ascii_words(
+        text: &str,
+        from: usize,
+        to: usize,
+        f: &mut impl FnMut(usize, &str, Option<u8>),
+    ) {
+        let chunk = &text[from..to];
+        let words = AsciiWords {
+            s: chunk.as_bytes(),
+            text: chunk,
+            i: 0,
+        };
+        for (at, w, classes) in words {
+            f(from + at, w, Some(classes));
+        }
+    }
+    let mut pos = 0;
+    let mut next = first_non_ascii(s, 0);
+    while let Some(i) = next {
+        let begin = cut_before(s, pos, i);
+        if begin > pos {
+            ascii_words(text, pos, begin, &mut f);
+        }
+        // the Unicode piece runs on while the next piece holds non-ASCII too
+        let mut end = cut_after(s, i);
+        next = first_non_ascii(s, end);
+        while let Some(j) = next.filter(|&j| cut_before(s, end, j) == end) {
+            end = cut_after(s, j);
+            next = first_non_ascii(s, end);
+        }
+        for (at, w) in text[begin..end].split_word_bound_indices() {
+            let ascii = w.is_ascii().then(|| classes(w));
+            let wordy = match ascii {
+                Some(c) => c & (ALPHA | DIGIT) != 0,
+                None => w.chars().any(char::is_alphanumeric),
+            };
+            if wordy {
+                f(begin + at, w, ascii);
+            }
+        }
+        pos = end;
+    }
+    if pos < s.len() {
+        ascii_words(text, pos, s.len(), &mut f);
+    }
+}
+
+/// The first byte at or after `from` that is not ASCII.
+fn first_non_ascii(s: &[u8], from: usize) -> Option<usize> {
+    let rest = &s[from.min(s.len())..];
+    // eight bytes at a time: a set high bit in any of them
+    let mut chunks = rest.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let word = u64::from_le_bytes(c.try_into().expect("eight bytes"));
+        if word & 0x8080_8080_8080_8080 != 0 {
+            break;
+        }
+        at += 8;
+    }
+    rest[at..]
+        .iter()
+        .position(|b| !b.is_ascii())
+        .map(|i| from + at + i)
+}
+
+/// A place UAX #29 always breaks: ASCII whitespace, then ASCII that is not.
+fn is_cut(s: &[u8], at: usize) -> bool {
+    s[at - 1].is_ascii_whitespace() && s[at].is_ascii() && !s[at].is_ascii_whitespace()
+}
+
+/// The last cut in `from..=i`, else `from` (itself a cut or the start).
+fn cut_before(s: &[u8], from: usize, i: usize) -> usize {
+    (from + 1..=i)
+        .rev()
+        .find(|&at| is_cut(s, at))
+        .unwrap_or(from)
+}
+
+/// The first cut after `i`, else the end of the text.
+fn cut_after(s: &[u8], i: usize) -> usize {
+    (i + 1..s.len())
+        .find(|&at| is_cut(s, at))
+        .unwrap_or(s.len())
 }
 
 /// The words of pure-ASCII text exactly as UAX #29 finds them (letters and
@@ -121,38 +245,79 @@ struct AsciiWords<'a> {
     i: usize,
 }
 
+/// What the word rules need to know of an ASCII byte, one table load
+/// instead of a chain of range tests per byte.
+const WORD: u8 = 1;
+const ALPHA: u8 = 2;
+const DIGIT: u8 = 4;
+/// Joins two letters when between them (UAX #29 MidLetter, MidNumLet).
+const JOINS_LETTERS: u8 = 8;
+/// Joins two digits when between them (MidNum, MidNumLet).
+const JOINS_DIGITS: u8 = 16;
+const UPPER: u8 = 32;
+
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_uppercase() {
+            t[b] = WORD | ALPHA | UPPER;
+        } else if c.is_ascii_lowercase() {
+            t[b] = WORD | ALPHA;
+        } else if c.is_ascii_digit() {
+            t[b] = WORD | DIGIT;
+        }
+        b += 1;
+    }
+    t[b'_' as usize] = WORD;
+    t[b'.' as usize] = JOINS_LETTERS | JOINS_DIGITS;
+    t[b'\'' as usize] = JOINS_LETTERS | JOINS_DIGITS;
+    t[b':' as usize] = JOINS_LETTERS;
+    t[b',' as usize] = JOINS_DIGITS;
+    t[b';' as usize] = JOINS_DIGITS;
+    t
+};
+
+fn class(b: u8) -> u8 {
+    CLASS[b as usize]
+}
+
+/// The union of the classes of an ASCII word's bytes.
+fn classes(w: &str) -> u8 {
+    w.bytes().fold(0, |c, b| c | class(b))
+}
+
 impl<'a> Iterator for AsciiWords<'a> {
-    type Item = (usize, &'a str);
+    /// Offset, word, and the union of its bytes' classes (which spares
+    /// the caller another pass to find capitals and digits).
+    type Item = (usize, &'a str, u8);
 
     fn next(&mut self) -> Option<Self::Item> {
         let s = self.s;
-        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
         loop {
-            while self.i < s.len() && !word(s[self.i]) {
+            while self.i < s.len() && class(s[self.i]) & WORD == 0 {
                 self.i += 1;
             }
             if self.i >= s.len() {
                 return None;
             }
             let start = self.i;
+            let mut seen = class(s[start]);
             let mut j = start + 1;
             loop {
-                if j < s.len() && word(s[j]) {
+                while j < s.len() && class(s[j]) & WORD != 0 {
+                    seen |= class(s[j]);
                     j += 1;
-                    continue;
                 }
                 // a mid character between two compatible characters
-                if j + 1 < s.len() && word(s[j + 1]) {
-                    let (prev, next) = (s[j - 1], s[j + 1]);
-                    let letters = prev.is_ascii_alphabetic() && next.is_ascii_alphabetic();
-                    let digits = prev.is_ascii_digit() && next.is_ascii_digit();
-                    let joins = match s[j] {
-                        b'.' | b'\'' => letters || digits,
-                        b':' => letters,
-                        b',' | b';' => digits,
-                        _ => false,
-                    };
+                if j + 1 < s.len() {
+                    let (prev, mid, next) = (class(s[j - 1]), class(s[j]), class(s[j + 1]));
+                    let both = prev & next;
+                    let joins = (mid & JOINS_LETTERS != 0 && both & ALPHA != 0)
+                        || (mid & JOINS_DIGITS != 0 && both & DIGIT != 0);
                     if joins {
+                        seen |= mid | next;
                         j += 2;
                         continue;
                     }
@@ -162,8 +327,8 @@ impl<'a> Iterator for AsciiWords<'a> {
             self.i = j;
             let w = &self.text[start..j];
             // a run of underscores alone is not a word
-            if w.bytes().any(|b| b.is_ascii_alphanumeric()) {
-                return Some((start, w));
+            if seen & (ALPHA | DIGIT) != 0 {
+                return Some((start, w, seen));
             }
         }
     }
@@ -175,6 +340,21 @@ impl<'a> Iterator for AsciiWords<'a> {
 /// nothing more for news prose; abbreviations end a sentence under both.)
 fn ends_sentence(gap: &str) -> bool {
     let mut terminated = false;
+    // gaps are mostly an ASCII space or two: bytes until the first that is not
+    for (i, &b) in gap.as_bytes().iter().enumerate() {
+        match b {
+            b'\n' | b'\r' => return true,
+            b'.' | b'!' | b'?' => terminated = true,
+            // char::is_whitespace's ASCII characters (with the vertical tab)
+            b' ' | b'\t' | 0x0B | 0x0C if terminated => return true,
+            b if !b.is_ascii() => return ends_sentence_from(&gap[i..], terminated),
+            _ => {}
+        }
+    }
+    false
+}
+
+fn ends_sentence_from(gap: &str, mut terminated: bool) -> bool {
     for c in gap.chars() {
         match c {
             '\n' | '\r' | '\u{2029}' | '。' | '！' | '？' => return true,
@@ -198,17 +378,8 @@ fn close_sentence(t: &mut Tokens, begin: usize, capitalised: usize) {
     }
 }
 
-fn is_salient(word: &str, sentence_start: bool) -> bool {
-    let mut chars = word.chars();
-    let initial_upper = chars.next().is_some_and(char::is_uppercase);
-    (initial_upper && !sentence_start) || word.chars().any(|c| c.is_numeric())
-}
-
+/// A word with some non-ASCII character, normalised into `out`.
 fn normalize_word(w: &str, out: &mut String) {
-    if w.is_ascii() {
-        out.extend(w.bytes().map(|b| b.to_ascii_lowercase() as char));
-        return;
-    }
     for c in w.nfkc() {
         match c {
             '\u{2018}' | '\u{2019}' | '\u{201b}' | '\u{02bc}' | '\u{2032}' | '\u{ff07}' => {
@@ -311,12 +482,120 @@ mod tests {
                 text: &text,
                 i: 0,
             }
+            .map(|(at, w, c)| {
+                assert_eq!(c, classes(w), "{w:?}");
+                (at, w)
+            })
             .collect();
             let slow: Vec<(usize, &str)> = text
                 .split_word_bound_indices()
                 .filter(|(_, w)| w.chars().any(char::is_alphanumeric))
                 .collect();
             assert_eq!(fast, slow, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn cutting_at_ascii_whitespace_keeps_the_unicode_words() {
+        // ASCII word classes, whitespace of every kind, and what UAX #29
+        // treats specially: combining marks and format characters attach
+        // to what precedes them (even a space), ZWJ joins emoji, spaces join
+        // other spaces, Katakana, Hebrew, regional indicators, CJK, Arabic,
+        // curly quotes; a fixed LCG, the same cases on every run
+        let pieces = [
+            "a",
+            "Z",
+            "0",
+            "9",
+            "_",
+            ".",
+            "'",
+            ",",
+            ":",
+            ";",
+            "-",
+            " ",
+            "  ",
+            "\n",
+            "\r",
+            "\r\n",
+            "\t",
+            "\u{b}",
+            "\u{c}",
+            "\"",
+            "!",
+            "?",
+            "$",
+            "\u{301}",
+            "\u{200d}",
+            "\u{200b}",
+            "\u{ad}",
+            "\u{2060}",
+            "\u{feff}",
+            "\u{a0}",
+            "\u{3000}",
+            "\u{2003}",
+            "\u{85}",
+            "\u{2028}",
+            "\u{2029}",
+            "’",
+            "‘",
+            "“",
+            "”",
+            "中",
+            "文",
+            "。",
+            "カ",
+            "タ",
+            "ー",
+            "א",
+            "ב",
+            "\u{5f3}",
+            "\u{5f4}",
+            "🇫",
+            "🇷",
+            "👍",
+            "🏽",
+            "👨",
+            "كتاب",
+            "\u{64b}",
+            "١",
+            "é",
+            "ß",
+            "Я",
+            "ﬁ",
+            "ไ",
+            "·",
+            "\u{2019}s",
+            "e\u{301}",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize
+        };
+        for _ in 0..20_000 {
+            let len = next() % 40 + 1;
+            // mostly ASCII, as news is, so that long ASCII stretches occur
+            let text: String = (0..len)
+                .map(|_| match next() % 3 {
+                    0 => pieces[next() % pieces.len()],
+                    _ => pieces[next() % 18],
+                })
+                .collect();
+            let mut chunked = Vec::new();
+            for_each_word(&text, |at, w, ascii| {
+                assert_eq!(ascii, w.is_ascii().then(|| classes(w)), "{text:?}");
+                chunked.push((at, w.to_string()));
+            });
+            let whole: Vec<(usize, String)> = text
+                .split_word_bound_indices()
+                .filter(|(_, w)| w.chars().any(char::is_alphanumeric))
+                .map(|(at, w)| (at, w.to_string()))
+                .collect();
+            assert_eq!(chunked, whole, "{text:?}");
         }
     }
 
