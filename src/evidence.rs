@@ -28,6 +28,9 @@ pub struct Evidence {
 /// pairs that share articles (a group's members and parents), so each
 /// article is re-read once per batch and only a batch's words are held at
 /// a time.
+// out of line so that profiles can tell the evidence stage from the rest
+// of `cluster`
+#[inline(never)]
 pub fn evidence<S: AsRef<str>>(
     pairs: &[(u32, u32)],
     text: impl Fn(u32) -> S + Sync,
