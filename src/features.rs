@@ -63,10 +63,21 @@ impl Prepared {
 
     /// The normalised words of `text` by their hash (to show terms).
     pub fn words_by_hash(text: &str, params: &Params) -> HashMap<u64, String> {
+        Prepared::words_of_hashes(text, params, |_| true)
+    }
+
+    /// Like [`Prepared::words_by_hash`], for only the hashes `wanted` takes:
+    /// a few terms to show need no string for every word.
+    pub fn words_of_hashes(
+        text: &str,
+        params: &Params,
+        wanted: impl Fn(u64) -> bool,
+    ) -> HashMap<u64, String> {
         let (prep, tokens, _) = Prepared::analyse(text, params, false);
         prep.words
             .iter()
             .enumerate()
+            .filter(|&(_, &h)| wanted(h))
             .map(|(i, &h)| (h, tokens.word(i).to_string()))
             .collect()
     }
