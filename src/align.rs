@@ -64,6 +64,9 @@ pub struct Shingles {
     k: usize,
     /// Hash of every k-word window, and whether it touches boilerplate.
     windows: Vec<(u64, bool)>,
+    /// Whether `first` and `next` are made (only a source's positions are
+    /// looked up).
+    indexed: bool,
     /// First window of each hash; `next` chains each window to the next
     /// one with the same hash (`NONE` after the last), so positions come
     /// out ascending with one map entry per distinct hash and no list per
@@ -75,8 +78,9 @@ pub struct Shingles {
 const NONE: u32 = u32::MAX;
 
 impl Shingles {
-    /// The shingles of `a`, `k` words each.
-    pub fn new(a: &Aligned, k: usize) -> Self {
+    /// The shingles of `a`, `k` words each; with `source`, indexed for
+    /// aligning copies with `a`.
+    pub fn new(a: &Aligned, k: usize, source: bool) -> Self {
         let k = k.max(1);
         let windows: Vec<(u64, bool)> = if a.words.len() < k {
             Vec::new()
@@ -91,18 +95,22 @@ impl Shingles {
                 })
                 .collect()
         };
-        let mut first: FxHashMap<u64, u32> =
-            FxHashMap::with_capacity_and_hasher(windows.len(), Default::default());
-        let mut next = vec![NONE; windows.len()];
-        // backwards, so that each hash's chain runs forwards
-        for (j, &(h, _)) in windows.iter().enumerate().rev() {
-            if let Some(old) = first.insert(h, j as u32) {
-                next[j] = old;
+        let mut first: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut next = Vec::new();
+        if source {
+            first.reserve(windows.len());
+            next = vec![NONE; windows.len()];
+            // backwards, so that each hash's chain runs forwards
+            for (j, &(h, _)) in windows.iter().enumerate().rev() {
+                if let Some(old) = first.insert(h, j as u32) {
+                    next[j] = old;
+                }
             }
         }
         Shingles {
             k,
             windows,
+            indexed: source,
             first,
             next,
         }
@@ -124,15 +132,15 @@ impl Shingles {
 pub fn align(copy: &Aligned, source: &Aligned, cfg: AlignConfig) -> (Vec<Passage>, Vec<Span>) {
     align_shingled(
         copy,
-        &Shingles::new(copy, cfg.k),
+        &Shingles::new(copy, cfg.k, false),
         source,
-        &Shingles::new(source, cfg.k),
+        &Shingles::new(source, cfg.k, true),
         cfg,
     )
 }
 
 /// [`align`] with the shingles of both sides already made (by
-/// [`Shingles::new`] with `cfg.k`).
+/// [`Shingles::new`] with `cfg.k`, the source's as a source).
 pub fn align_shingled(
     copy: &Aligned,
     copy_shingles: &Shingles,
@@ -144,6 +152,10 @@ pub fn align_shingled(
     assert!(
         copy_shingles.k == k && source_shingles.k == k,
         "shingles made with another k"
+    );
+    assert!(
+        source_shingles.indexed,
+        "a source's shingles made unindexed"
     );
     let sc = &copy_shingles.windows;
     // chains of anchors (first_i, first_j, last_i, last_j, anchors outside

@@ -57,12 +57,13 @@ pub fn evidence<S: AsRef<str>>(
     batches
         .par_iter()
         .flat_map_iter(|batch| {
+            let sources: HashSet<u32> = batch.iter().map(|&(_, p)| p).collect();
             let mut sides: HashMap<u32, (Aligned, Shingles)> = HashMap::new();
             for &(m, p) in batch.iter() {
                 for d in [m, p] {
                     sides.entry(d).or_insert_with(|| {
                         let a = Prepared::aligned(text(d).as_ref(), params, |h| masked(d, h));
-                        let s = Shingles::new(&a, cfg.k);
+                        let s = Shingles::new(&a, cfg.k, sources.contains(&d));
                         (a, s)
                     });
                 }
