@@ -13,7 +13,7 @@
 //! every passage are its additions: a reposter's intro, ads and footer, or
 //! text the source does not have.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::report::{Passage, Span};
 
@@ -27,6 +27,10 @@ pub struct Aligned {
     /// Whether each word is in boilerplate.
     pub masked: Vec<bool>,
 }
+
+/// More occurrences in the source than this, and a shingle anchors
+/// nothing.
+const REPEATED: usize = 8;
 
 /// Alignment settings.
 #[derive(Debug, Clone, Copy)]
@@ -51,36 +55,114 @@ impl AlignConfig {
     }
 }
 
-/// Shingle hashes of every k-word window, and whether the window touches
-/// boilerplate.
-fn shingles(a: &Aligned, k: usize) -> Vec<(u64, bool)> {
-    let (hashes, starts) = crate::shingle::shingles(&a.words, k, 0);
-    if a.words.len() < k {
-        return Vec::new();
+/// An article's shingles for alignment, and where each occurs: made once
+/// per article, however many pairs it is in (a parent is aligned with each
+/// of its children).
+#[derive(Debug, Clone, Default)]
+pub struct Shingles {
+    /// Words per shingle.
+    k: usize,
+    /// Hash of every k-word window, and whether it touches boilerplate.
+    windows: Vec<(u64, bool)>,
+    /// Whether `first` and `next` are made (only a source's positions are
+    /// looked up).
+    indexed: bool,
+    /// First window of each hash; `next` chains each window to the next
+    /// one with the same hash (`NONE` after the last), so positions come
+    /// out ascending with one map entry per distinct hash and no list per
+    /// hash. The hashes are xxh3 already: Fx only has to spread them.
+    first: FxHashMap<u64, u32>,
+    next: Vec<u32>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Shingles {
+    /// The shingles of `a`, `k` words each; with `source`, indexed for
+    /// aligning copies with `a`.
+    pub fn new(a: &Aligned, k: usize, source: bool) -> Self {
+        let k = k.max(1);
+        let windows: Vec<(u64, bool)> = if a.words.len() < k {
+            Vec::new()
+        } else {
+            let (hashes, starts) = crate::shingle::shingles(&a.words, k, 0);
+            hashes
+                .into_iter()
+                .zip(starts)
+                .map(|(h, i)| {
+                    let i = i as usize;
+                    (h, a.masked[i..i + k].iter().any(|&m| m))
+                })
+                .collect()
+        };
+        let mut first: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut next = Vec::new();
+        if source {
+            first.reserve(windows.len());
+            next = vec![NONE; windows.len()];
+            // backwards, so that each hash's chain runs forwards
+            for (j, &(h, _)) in windows.iter().enumerate().rev() {
+                if let Some(old) = first.insert(h, j as u32) {
+                    next[j] = old;
+                }
+            }
+        }
+        Shingles {
+            k,
+            windows,
+            indexed: source,
+            first,
+            next,
+        }
     }
-    hashes
-        .into_iter()
-        .zip(starts)
-        .map(|(h, i)| {
-            let i = i as usize;
-            (h, a.masked[i..i + k].iter().any(|&m| m))
-        })
-        .collect()
+
+    /// Where shingle `h` occurs, ascending, into `out`; at most `limit + 1`
+    /// of them, enough to tell a phrase repeated more than `limit` times.
+    fn at(&self, h: u64, limit: usize, out: &mut Vec<u32>) {
+        out.clear();
+        let mut j = self.first.get(&h).copied().unwrap_or(NONE);
+        while j != NONE && out.len() <= limit {
+            out.push(j);
+            j = self.next[j as usize];
+        }
+    }
 }
 
 /// Passages `copy` shares with `source`, and the additions of `copy`.
 pub fn align(copy: &Aligned, source: &Aligned, cfg: AlignConfig) -> (Vec<Passage>, Vec<Span>) {
+    align_shingled(
+        copy,
+        &Shingles::new(copy, cfg.k, false),
+        source,
+        &Shingles::new(source, cfg.k, true),
+        cfg,
+    )
+}
+
+/// [`align`] with the shingles of both sides already made (by
+/// [`Shingles::new`] with `cfg.k`, the source's as a source).
+pub fn align_shingled(
+    copy: &Aligned,
+    copy_shingles: &Shingles,
+    source: &Aligned,
+    source_shingles: &Shingles,
+    cfg: AlignConfig,
+) -> (Vec<Passage>, Vec<Span>) {
     let k = cfg.k.max(1);
-    let sc = shingles(copy, k);
-    let ss = shingles(source, k);
-    let mut at: HashMap<u64, Vec<u32>> = HashMap::new();
-    for (j, (h, _)) in ss.iter().enumerate() {
-        at.entry(*h).or_default().push(j as u32);
-    }
+    assert!(
+        copy_shingles.k == k && source_shingles.k == k,
+        "shingles made with another k"
+    );
+    assert!(
+        source_shingles.indexed,
+        "a source's shingles made unindexed"
+    );
+    let sc = &copy_shingles.windows;
     // chains of anchors (first_i, first_j, last_i, last_j, anchors outside
     // boilerplate): boilerplate inside a copied stretch is copied too, but
     // shared boilerplate alone is no passage
     let mut open: Vec<(usize, usize, usize, usize, usize)> = Vec::new();
+    let mut positions: Vec<u32> = Vec::with_capacity(REPEATED + 1);
     let mut done: Vec<(usize, usize, usize, usize, usize)> = Vec::new();
     for (i, &(h, masked)) in sc.iter().enumerate() {
         open.retain(|c| {
@@ -90,14 +172,15 @@ pub fn align(copy: &Aligned, source: &Aligned, cfg: AlignConfig) -> (Vec<Passage
             }
             alive
         });
-        let Some(positions) = at.get(&h) else {
-            continue;
-        };
-        // a phrase repeated many times in the source anchors nothing
-        if positions.len() > 8 {
+        source_shingles.at(h, REPEATED, &mut positions);
+        if positions.is_empty() {
             continue;
         }
-        for &j in positions {
+        // a phrase repeated many times in the source anchors nothing
+        if positions.len() > REPEATED {
+            continue;
+        }
+        for &j in &positions {
             let j = j as usize;
             let best = open
                 .iter_mut()

@@ -374,6 +374,19 @@ pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) ->
     out
 }
 
+fn dbg_rss(name: &str) {
+    if std::env::var_os("REPRINT_RSS").is_some() {
+        let st = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let f = |k: &str| {
+            st.lines()
+                .find(|l| l.starts_with(k))
+                .unwrap_or("")
+                .to_string()
+        };
+        eprintln!("[rss] {name}: {} {}", f("VmRSS"), f("VmHWM"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,18 +404,5 @@ mod tests {
         assert_eq!(partners(&list, 1, &cfg).collect::<Vec<_>>(), [0]);
         let small: Vec<u32> = (0..3).collect();
         assert_eq!(partners(&small, 1, &cfg).collect::<Vec<_>>(), [0, 2]);
-    }
-}
-
-fn dbg_rss(name: &str) {
-    if std::env::var_os("REPRINT_RSS").is_some() {
-        let st = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        let f = |k: &str| {
-            st.lines()
-                .find(|l| l.starts_with(k))
-                .unwrap_or("")
-                .to_string()
-        };
-        eprintln!("[rss] {name}: {} {}", f("VmRSS"), f("VmHWM"));
     }
 }

@@ -494,6 +494,30 @@ impl Engine {
         }
         lap("evidence", &mut timings);
 
+        // the words behind each link's shared terms: an article is in many
+        // links, so each is analysed once (in parallel), keeping the words
+        // of its links' terms only
+        let mut terms_of: HashMap<u32, Vec<u64>> = HashMap::new();
+        for l in &same_story {
+            for d in [l.a, l.b] {
+                terms_of.entry(d).or_default().extend(&l.shared);
+            }
+        }
+        let words_of: HashMap<u32, HashMap<u64, String>> = terms_of
+            .into_par_iter()
+            .map(|(d, mut terms)| {
+                terms.sort_unstable();
+                terms.dedup();
+                let wanted = |h| terms.binary_search(&h).is_ok();
+                let words = match shown_texts.get(&articles[d as usize].id) {
+                    Some(t) => Prepared::words_of_hashes(t, &self.params, wanted),
+                    // texts not kept for the report are still in the store
+                    None => Prepared::words_of_hashes(&texts.get(d), &self.params, wanted),
+                };
+                (d, words)
+            })
+            .collect();
+        let no_words = HashMap::new();
         let gid = |g: u32| format!("g{}", g + 1);
         let mut linked: HashMap<u32, Vec<String>> = HashMap::new();
         let mut same_story_out = Vec::new();
@@ -504,11 +528,7 @@ impl Engine {
             );
             linked.entry(ga).or_default().push(gid(gb));
             linked.entry(gb).or_default().push(gid(ga));
-            let words = |d: u32| match shown_texts.get(&articles[d as usize].id) {
-                Some(t) => Prepared::words_by_hash(t, &self.params),
-                // texts not kept for the report are still in the store
-                None => Prepared::words_by_hash(&texts.get(d), &self.params),
-            };
+            let words = |d: u32| words_of.get(&d).unwrap_or(&no_words);
             let (wa, wb) = (words(l.a), words(l.b));
             let shared_terms = l
                 .shared

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::align::{align, AlignConfig, Aligned};
+use crate::align::{align_shingled, AlignConfig, Aligned, Shingles};
 use crate::features::Prepared;
 use crate::params::Params;
 use crate::report::{Passage, Span};
@@ -28,6 +28,9 @@ pub struct Evidence {
 /// pairs that share articles (a group's members and parents), so each
 /// article is re-read once per batch and only a batch's words are held at
 /// a time.
+// out of line so that profiles can tell the evidence stage from the rest
+// of `cluster`
+#[inline(never)]
 pub fn evidence<S: AsRef<str>>(
     pairs: &[(u32, u32)],
     text: impl Fn(u32) -> S + Sync,
@@ -54,18 +57,22 @@ pub fn evidence<S: AsRef<str>>(
     batches
         .par_iter()
         .flat_map_iter(|batch| {
-            let mut aligned: HashMap<u32, Aligned> = HashMap::new();
+            let sources: HashSet<u32> = batch.iter().map(|&(_, p)| p).collect();
+            let mut sides: HashMap<u32, (Aligned, Shingles)> = HashMap::new();
             for &(m, p) in batch.iter() {
                 for d in [m, p] {
-                    aligned.entry(d).or_insert_with(|| {
-                        Prepared::aligned(text(d).as_ref(), params, |h| masked(d, h))
+                    sides.entry(d).or_insert_with(|| {
+                        let a = Prepared::aligned(text(d).as_ref(), params, |h| masked(d, h));
+                        let s = Shingles::new(&a, cfg.k, sources.contains(&d));
+                        (a, s)
                     });
                 }
             }
             batch
                 .iter()
                 .map(|&(m, p)| {
-                    let (passages, additions) = align(&aligned[&m], &aligned[&p], cfg);
+                    let ((copy, cs), (source, ss)) = (&sides[&m], &sides[&p]);
+                    let (passages, additions) = align_shingled(copy, cs, source, ss, cfg);
                     Evidence {
                         passages,
                         additions,

@@ -65,10 +65,21 @@ impl Prepared {
 
     /// The normalised words of `text` by their hash (to show terms).
     pub fn words_by_hash(text: &str, params: &Params) -> HashMap<u64, String> {
+        Prepared::words_of_hashes(text, params, |_| true)
+    }
+
+    /// Like [`Prepared::words_by_hash`], for only the hashes `wanted` takes:
+    /// a few terms to show need no string for every word.
+    pub fn words_of_hashes(
+        text: &str,
+        params: &Params,
+        wanted: impl Fn(u64) -> bool,
+    ) -> HashMap<u64, String> {
         let (prep, tokens, _) = Prepared::analyse(text, params, false);
         prep.words
             .iter()
             .enumerate()
+            .filter(|&(_, &h)| wanted(h))
             .map(|(i, &h)| (h, tokens.word(i).to_string()))
             .collect()
     }
@@ -87,16 +98,18 @@ impl Prepared {
                     .for_each(|m| *m = true);
             }
         }
-        // byte offsets in the original to character offsets
-        let chars: Vec<(usize, char)> = text.char_indices().collect();
-        let to_char = |byte: usize| chars.partition_point(|&(b, _)| b < byte);
+        let mut chars = CharCounter::new(text);
         // a word's span takes the punctuation that closes it ("bank.",
         // "said,”"), so that a passage reads as the text does
-        let closing = |mut c: usize| {
-            while c < chars.len() && !chars[c].1.is_whitespace() && !chars[c].1.is_alphanumeric() {
-                c += 1;
+        let closing = |after_byte: usize| {
+            let mut b = after_byte.min(text.len());
+            while !text.is_char_boundary(b) {
+                b += 1;
             }
-            c
+            text[b..]
+                .chars()
+                .take_while(|c| !c.is_whitespace() && !c.is_alphanumeric())
+                .count()
         };
         let spans = tokens
             .spans
@@ -104,10 +117,11 @@ impl Prepared {
             .map(|&(s, e)| {
                 let start = plain.to_source(s as usize);
                 let last = plain.to_source((e as usize).saturating_sub(1));
-                // the character holding the word's last byte
-                let last_char = chars.partition_point(|&(b, _)| b <= last).saturating_sub(1);
-                let first = to_char(start);
-                (first, closing(last_char + 1).max(first))
+                let first = chars.before(start);
+                // the character after the one holding the word's last byte
+                // (a text with a word has a character before `last + 1`)
+                let after = chars.before(last + 1).max(1);
+                (first, (after + closing(last + 1)).max(first))
             })
             .collect();
         Aligned {
@@ -117,9 +131,11 @@ impl Prepared {
         }
     }
 
-    /// Markup out, words, their hashes and sentences; and, with `credits`,
-    /// the sources the text credits.
-    fn analyse(text: &str, params: &Params, credits: bool) -> (Prepared, Tokens, Plain) {
+    /// Markup out, words, their hashes and sentences; and, for a
+    /// `fingerprint`, its names and the sources the text credits: alignment
+    /// and shown terms use neither, and sorting out names is close to a
+    /// tenth of the work.
+    fn analyse(text: &str, params: &Params, fingerprint: bool) -> (Prepared, Tokens, Plain) {
         let plain = plain_text(text);
         let tokens = tokenize(&plain.text);
         let words: Vec<u64> = tokens.words().map(|w| word_hash(w, params.seed)).collect();
@@ -133,7 +149,7 @@ impl Prepared {
         let mut candidates: Vec<u64> = words
             .iter()
             .zip(&tokens.salient)
-            .filter(|(_, &s)| s)
+            .filter(|(_, &s)| fingerprint && s)
             .map(|(&w, _)| w)
             .collect();
         candidates.sort_unstable();
@@ -176,7 +192,7 @@ impl Prepared {
             let w = w.checked_sub(1)? as u32;
             Some(sentence_starts.partition_point(|&st| st <= w) as u32 - 1)
         };
-        let credits = if !credits {
+        let credits = if !fingerprint {
             Vec::new()
         } else {
             credit_candidates(&plain.text)
@@ -208,6 +224,47 @@ impl Prepared {
             .iter()
             .find(|(s, _)| !s.is_some_and(|s| masked(s as usize)))
             .map(|(_, name)| name.clone())
+    }
+}
+
+/// Character offsets of byte offsets in a text, for offsets that mostly
+/// come in increasing order (the words of a text): counted on from the last
+/// one rather than looked up in a table of every character, and not counted
+/// at all in an ASCII text.
+struct CharCounter<'t> {
+    bytes: &'t [u8],
+    ascii: bool,
+    /// A byte offset, and the characters that start before it.
+    at: usize,
+    count: usize,
+}
+
+impl<'t> CharCounter<'t> {
+    fn new(text: &'t str) -> Self {
+        CharCounter {
+            bytes: text.as_bytes(),
+            ascii: text.is_ascii(),
+            at: 0,
+            count: 0,
+        }
+    }
+
+    /// The number of characters that start before byte `offset` (the
+    /// index of the character at or after it).
+    fn before(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.bytes.len());
+        if self.ascii {
+            return offset;
+        }
+        // a character starts at every byte that does not continue one
+        let starts = |b: &[u8]| b.iter().filter(|&&x| x & 0xC0 != 0x80).count();
+        if offset >= self.at {
+            self.count += starts(&self.bytes[self.at..offset]);
+        } else {
+            self.count -= starts(&self.bytes[offset..self.at]);
+        }
+        self.at = offset;
+        self.count
     }
 }
 
@@ -450,5 +507,48 @@ mod tests {
         let prep = prep("Story text here.\nSource: Reuters\n", &p);
         assert_eq!(prep.credited(|_| false).as_deref(), Some("Reuters"));
         assert_eq!(prep.credited(|s| s == 1), None);
+    }
+
+    /// Spans as a table of every character gives them, the way they were
+    /// first computed.
+    fn spans_by_table(text: &str, p: &Params) -> Vec<(usize, usize)> {
+        let (_, tokens, plain) = Prepared::analyse(text, p, false);
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let closing = |mut c: usize| {
+            while c < chars.len() && !chars[c].1.is_whitespace() && !chars[c].1.is_alphanumeric() {
+                c += 1;
+            }
+            c
+        };
+        tokens
+            .spans
+            .iter()
+            .map(|&(s, e)| {
+                let start = plain.to_source(s as usize);
+                let last = plain.to_source((e as usize).saturating_sub(1));
+                let last_char = chars.partition_point(|&(b, _)| b <= last).saturating_sub(1);
+                let first = chars.partition_point(|&(b, _)| b < start);
+                (first, closing(last_char + 1).max(first))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn spans_are_those_of_a_character_table() {
+        let p = Params::default();
+        for text in [
+            "",
+            "ه",
+            "Plain ASCII words, said the bank. \"Quoted,\" she said!",
+            "Президент России заявил в пятницу что новые правила вступят.",
+            "Café «déjà vu» — naïve “quotes”… 東京 2025年 の ニュース。",
+            "**Bold** _words_ [a link](http://x.y) and `code` here\n\n# Título é",
+            "<p>Caf\u{e9} &amp; news &eacute; today</p>\n<p\u{e9}",
+            "wo\u{200b}rd\u{00ad}s and\u{feff} more ünïcödé; end.)]",
+            "emoji 😀 words 🎉! x😀y ok.",
+        ] {
+            let a = Prepared::aligned(text, &p, |_| false);
+            assert_eq!(a.spans, spans_by_table(text, &p), "{text:?}");
+        }
     }
 }

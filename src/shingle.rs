@@ -26,18 +26,13 @@ pub fn shingles(words: &[u64], k: usize, seed: u64) -> (Vec<u64>, Vec<u32>) {
     }
     let width = k.min(n);
     let count = n - width + 1;
-    let mut hashes = Vec::with_capacity(count);
-    let mut starts = Vec::with_capacity(count);
-    let mut buf = Vec::with_capacity(8 * width);
-    for start in 0..count {
-        buf.clear();
-        for w in &words[start..start + width] {
-            buf.extend_from_slice(&w.to_le_bytes());
-        }
-        hashes.push(xxh3_64_with_seed(&buf, seed));
-        starts.push(start as u32);
-    }
-    (hashes, starts)
+    // every word's bytes laid out once: a shingle's bytes are then a slice
+    // of them, not k words copied into a buffer for each shingle
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let hashes = (0..count)
+        .map(|start| xxh3_64_with_seed(&bytes[8 * start..8 * (start + width)], seed))
+        .collect();
+    (hashes, (0..count as u32).collect())
 }
 
 #[cfg(test)]
