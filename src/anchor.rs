@@ -13,18 +13,26 @@ pub fn anchors(hashes: &[u64], w: usize) -> Vec<u64> {
     if hashes.len() <= w {
         out.extend(hashes.iter().min());
     } else {
-        let mut last = usize::MAX;
-        for start in 0..=hashes.len() - w {
-            let window = &hashes[start..start + w];
-            let mut best = 0;
-            for (i, h) in window.iter().enumerate() {
-                if *h <= window[best] {
-                    best = i;
-                }
+        // the rightmost minimum of each window, carried over while it
+        // stays inside: a window is rescanned only when its minimum leaves
+        let rightmost_min = |from: usize| {
+            (from..from + w).fold(
+                from,
+                |best, i| if hashes[i] <= hashes[best] { i } else { best },
+            )
+        };
+        let mut best = rightmost_min(0);
+        out.push(hashes[best]);
+        for start in 1..=hashes.len() - w {
+            let last = best;
+            let end = start + w - 1;
+            if best < start {
+                best = rightmost_min(start);
+            } else if hashes[end] <= hashes[best] {
+                best = end;
             }
-            if start + best != last {
-                last = start + best;
-                out.push(hashes[last]);
+            if best != last {
+                out.push(hashes[best]);
             }
         }
     }
@@ -46,6 +54,45 @@ mod tests {
         b.extend(&shared);
         let (aa, ab) = (anchors(&a, 12), anchors(&b, 12));
         assert!(aa.iter().any(|h| ab.binary_search(h).is_ok()));
+    }
+
+    #[test]
+    fn the_same_anchors_as_scanning_every_window() {
+        let naive = |hashes: &[u64], w: usize| {
+            let mut out = Vec::new();
+            let mut last = usize::MAX;
+            for start in 0..=hashes.len() - w {
+                let window = &hashes[start..start + w];
+                let mut best = 0;
+                for (i, h) in window.iter().enumerate() {
+                    if *h <= window[best] {
+                        best = i;
+                    }
+                }
+                if start + best != last {
+                    last = start + best;
+                    out.push(hashes[last]);
+                }
+            }
+            out.sort_unstable();
+            out.dedup();
+            out
+        };
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 13..400 {
+            // small values: many ties, which the rightmost rule settles
+            let hashes: Vec<u64> = (0..len)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1);
+                    (state >> 33) % 50
+                })
+                .collect();
+            for w in [1, 2, 5, 12] {
+                assert_eq!(anchors(&hashes, w), naive(&hashes, w), "len {len} w {w}");
+            }
+        }
     }
 
     #[test]

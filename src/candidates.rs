@@ -321,7 +321,6 @@ pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) ->
             .into_iter()
     });
     let anchors = Postings::build(keys, |k: &Keys, i| k.anchors(i).to_vec().into_iter());
-    dbg_rss("postings");
     let mut pairs: Vec<(u32, u32, u8)> = chunks(keys.count())
         .par_iter()
         .flat_map_iter(|r| {
@@ -356,7 +355,6 @@ pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) ->
             out
         })
         .collect();
-    dbg_rss("pairs");
     pairs.par_sort_unstable();
     let mut out = Candidates::default();
     let mut i = 0;
@@ -372,19 +370,6 @@ pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) ->
         out.pairs.push((a, b));
     }
     out
-}
-
-fn dbg_rss(name: &str) {
-    if std::env::var_os("REPRINT_RSS").is_some() {
-        let st = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        let f = |k: &str| {
-            st.lines()
-                .find(|l| l.starts_with(k))
-                .unwrap_or("")
-                .to_string()
-        };
-        eprintln!("[rss] {name}: {} {}", f("VmRSS"), f("VmHWM"));
-    }
 }
 
 #[cfg(test)]

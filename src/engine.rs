@@ -354,26 +354,9 @@ impl Engine {
         let mut clock = Instant::now();
         let mut lap = |name: &str, timings: &mut Vec<(String, u64)>| {
             timings.push((name.to_string(), clock.elapsed().as_millis() as u64));
-            if std::env::var_os("REPRINT_RSS").is_some() {
-                let st = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-                let f = |k: &str| {
-                    st.lines()
-                        .find(|l| l.starts_with(k))
-                        .unwrap_or("")
-                        .to_string()
-                };
-                eprintln!(
-                    "[rss] {name}: {} {} {} {}",
-                    f("VmRSS"),
-                    f("VmHWM"),
-                    f("RssAnon"),
-                    f("RssFile")
-                );
-            }
             clock = Instant::now();
         };
         let n = intake.articles.len();
-        lap("read", &mut timings);
         progress("fingerprint", n);
         let (fp, mut spilled) = self.fingerprint_intake(&intake).map_err(spill_error)?;
         let Intake {

@@ -180,6 +180,9 @@ impl Verdict {
     }
 }
 
+/// No shared shingle at this position.
+const NONE: u32 = u32::MAX;
+
 /// Verifies a pair on exact shingle sets. `k` is the shingle size.
 pub fn verify(a: &Features, b: &Features, k: usize, t: &Thresholds) -> Verdict {
     let na = a.shingles.len();
@@ -187,8 +190,11 @@ pub fn verify(a: &Features, b: &Features, k: usize, t: &Thresholds) -> Verdict {
     let identical = a.content_hash != 0 && a.content_hash == b.content_hash && a.words == b.words;
     let a_smaller = (a.kept, na) <= (b.kept, nb);
     let (small, large) = if a_smaller { (a, b) } else { (b, a) };
-    // shared shingles as (position in the smaller, position in the larger)
-    let mut shared: Vec<(u32, u32)> = Vec::new();
+    // shared shingles by their position in the smaller text (a position
+    // starts one shingle, so it is a key): the position in the larger, or
+    // NONE. Filled in hash order, read in position order, with no sort
+    let mut by_position = vec![NONE; small.kept.max(1) as usize];
+    let mut inter = 0;
     let (mut i, mut j) = (0, 0);
     while i < na && j < nb {
         match a.shingles[i].cmp(&b.shingles[j]) {
@@ -196,13 +202,18 @@ pub fn verify(a: &Features, b: &Features, k: usize, t: &Thresholds) -> Verdict {
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
                 let (pa, pb) = (a.positions[i], b.positions[j]);
-                shared.push(if a_smaller { (pa, pb) } else { (pb, pa) });
+                let (ps, pl) = if a_smaller { (pa, pb) } else { (pb, pa) };
+                let ps = ps as usize;
+                if ps >= by_position.len() {
+                    by_position.resize(ps + 1, NONE);
+                }
+                by_position[ps] = pl;
+                inter += 1;
                 i += 1;
                 j += 1;
             }
         }
     }
-    let inter = shared.len();
     let union = na + nb - inter;
     let jaccard = if union == 0 {
         0.0
@@ -219,7 +230,12 @@ pub fn verify(a: &Features, b: &Features, k: usize, t: &Thresholds) -> Verdict {
     } else {
         inter as f64 / nb as f64
     };
-    let layout = Layout::of(&mut shared, small, large, k as u32);
+    let shared = by_position
+        .iter()
+        .enumerate()
+        .filter(|&(_, &pl)| pl != NONE)
+        .map(|(ps, &pl)| (ps as u32, pl));
+    let layout = Layout::of(shared, small, large, k as u32);
     let figures = Figures {
         jaccard: if identical { 1.0 } else { jaccard },
         a_in_b: if identical { 1.0 } else { a_in_b },
@@ -273,10 +289,16 @@ struct Layout {
 }
 
 impl Layout {
-    fn of(shared: &mut [(u32, u32)], small: &Features, large: &Features, k: u32) -> Layout {
-        shared.sort_unstable();
+    /// `shared`: (position in the smaller, position in the larger) of
+    /// each shared shingle, by position in the smaller.
+    fn of(
+        mut shared: impl Iterator<Item = (u32, u32)>,
+        small: &Features,
+        large: &Features,
+        k: u32,
+    ) -> Layout {
         let mut out = Layout::default();
-        let Some(&(first_s, first_l)) = shared.first() else {
+        let Some((first_s, first_l)) = shared.next() else {
             return out;
         };
         let salient = |f: &Features, from: u32, to: u32| {
@@ -287,7 +309,7 @@ impl Layout {
         let (mut start, mut end, mut end_l) = (first_s, first_s + k, first_l + k);
         // passages merge covered stretches across gaps of up to k words
         let mut passage_start = first_s;
-        for &(ps, pl) in &shared[1..] {
+        for (ps, pl) in shared {
             if ps <= end {
                 end = end.max(ps + k);
                 end_l = end_l.max(pl + k);
