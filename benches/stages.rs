@@ -136,16 +136,7 @@ impl Data {
             .collect();
         // the interning Engine::fingerprint does, so boilerplate is learnt
         // per outlet as in a run
-        let mut interned = std::collections::HashMap::new();
-        let outlet_ids = articles
-            .iter()
-            .map(|a| {
-                a.outlet_key().map(|o| {
-                    let next = interned.len() as u32;
-                    *interned.entry(o).or_insert(next)
-                })
-            })
-            .collect();
+        let outlet_ids = reprint::engine::outlets_of(&articles).1;
         let shingle_sets: Vec<Vec<u64>> = prepared
             .iter()
             .map(|p| shingles(&p.words, params.shingle_size, params.seed).0)

@@ -21,6 +21,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::features::Features;
+use crate::ragged::Ragged;
 
 /// Settings of candidate generation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,48 +84,66 @@ impl CandidateKeys for [Features] {
     }
 }
 
-/// The candidate keys of consecutive articles in flat arrays: a `Vec` per
-/// article would cost an allocation and its header for each.
+/// The candidate keys of consecutive articles.
 #[derive(Debug, Default)]
 pub struct Keys {
-    bands: Vec<u64>,
-    band_ends: Vec<u64>,
-    anchors: Vec<u64>,
-    anchor_ends: Vec<u64>,
+    bands: Ragged<u64>,
+    anchors: Ragged<u64>,
+}
+
+/// The two kinds of candidate key, each with its own posting lists.
+#[derive(Clone, Copy)]
+enum Channel {
+    Bands,
+    Anchors,
 }
 
 impl Keys {
     /// Appends the next article's keys.
     pub fn push(&mut self, band_keys: &[u64], anchors: &[u64]) {
-        self.bands.extend_from_slice(band_keys);
-        self.band_ends.push(self.bands.len() as u64);
-        self.anchors.extend_from_slice(anchors);
-        self.anchor_ends.push(self.anchors.len() as u64);
+        self.bands.push(band_keys);
+        self.anchors.push(anchors);
     }
 
     /// Number of articles.
     pub fn len(&self) -> usize {
-        self.band_ends.len()
+        self.bands.len()
     }
 
     /// True when there are no articles.
     pub fn is_empty(&self) -> bool {
-        self.band_ends.is_empty()
+        self.bands.is_empty()
     }
 
     /// Band keys of the `i`th article.
     pub fn band_keys(&self, i: usize) -> &[u64] {
-        &self.bands[Keys::range(&self.band_ends, i)]
+        self.bands.get(i)
     }
 
     /// Anchors of the `i`th article.
     pub fn anchors(&self, i: usize) -> &[u64] {
-        &self.anchors[Keys::range(&self.anchor_ends, i)]
+        self.anchors.get(i)
     }
 
-    fn range(ends: &[u64], i: usize) -> Range<usize> {
-        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-        start..ends[i] as usize
+    /// Number of posting keys of the `i`th article in `channel`.
+    fn posting_count(&self, i: usize, channel: Channel) -> usize {
+        match channel {
+            Channel::Bands => self.band_keys(i).len(),
+            Channel::Anchors => self.anchors(i).len(),
+        }
+    }
+
+    /// Calls `f` with each posting key of the `i`th article in `channel`
+    /// (band keys with their band mixed in).
+    fn for_each_posting(&self, i: usize, channel: Channel, mut f: impl FnMut(u64)) {
+        match channel {
+            Channel::Bands => {
+                for (j, &k) in self.band_keys(i).iter().enumerate() {
+                    f(band_key(j, k));
+                }
+            }
+            Channel::Anchors => self.anchors(i).iter().for_each(|&k| f(k)),
+        }
     }
 }
 
@@ -178,16 +197,15 @@ impl Postings {
     /// only the shared ones kept from each.
     const SLICE_ENTRIES: usize = 1 << 20;
 
-    fn build<K: CandidateKeys + ?Sized, I: Iterator<Item = u64>>(
-        source: &K,
-        keys: impl Fn(&Keys, usize) -> I + Sync,
-    ) -> Self {
+    fn build<K: CandidateKeys + ?Sized>(source: &K, channel: Channel) -> Self {
         let chunks = chunks(source.count());
         let total: usize = chunks
             .par_iter()
             .map(|r| {
                 let k = source.chunk(r.clone());
-                (0..k.len()).map(|i| keys(&k, i).count()).sum::<usize>()
+                (0..k.len())
+                    .map(|i| k.posting_count(i, channel))
+                    .sum::<usize>()
             })
             .sum();
         let slices = total.div_ceil(Self::SLICE_ENTRIES).max(1) as u64;
@@ -204,11 +222,11 @@ impl Postings {
                     let mut out = Vec::new();
                     for i in 0..k.len() {
                         let d = (r.start + i) as u32;
-                        out.extend(
-                            keys(&k, i)
-                                .filter(|&key| slice_of(key) == slice)
-                                .map(|key| (key, d)),
-                        );
+                        k.for_each_posting(i, channel, |key| {
+                            if slice_of(key) == slice {
+                                out.push((key, d));
+                            }
+                        });
                     }
                     out
                 })
@@ -312,15 +330,8 @@ const ANCHORS: u8 = 2;
 pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) -> Candidates {
     // LSH: one posting list per (band, key); the band index is mixed into
     // the key so equal keys of different bands never meet
-    let lsh = Postings::build(keys, |k: &Keys, i| {
-        k.band_keys(i)
-            .iter()
-            .enumerate()
-            .map(|(j, &key)| band_key(j, key))
-            .collect::<Vec<_>>()
-            .into_iter()
-    });
-    let anchors = Postings::build(keys, |k: &Keys, i| k.anchors(i).to_vec().into_iter());
+    let lsh = Postings::build(keys, Channel::Bands);
+    let anchors = Postings::build(keys, Channel::Anchors);
     let mut pairs: Vec<(u32, u32, u8)> = chunks(keys.count())
         .par_iter()
         .flat_map_iter(|r| {

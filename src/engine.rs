@@ -24,6 +24,7 @@ use crate::ingest::{Corpus, Skipped, Warning};
 use crate::minhash::MinHasher;
 use crate::params::Params;
 use crate::provenance::{provenance, MemberInfo};
+use crate::ragged::Ragged;
 use crate::report::{round4, ArticleLine, Group, Member, Report, SameStory, Stats};
 use crate::same_story::{links, Link, SameStoryConfig};
 use crate::spill::{Encoder, Spill};
@@ -414,7 +415,9 @@ impl Engine {
                 } else {
                     vec![Features::default()]
                 };
-                let at = |d: u32| members.iter().position(|&m| m == d).unwrap_or(0);
+                let index: HashMap<u32, usize> =
+                    members.iter().enumerate().map(|(i, &d)| (d, i)).collect();
+                let at = |d: u32| index[&d];
                 let infos: Vec<MemberInfo> = members
                     .iter()
                     .zip(&features)
@@ -644,7 +647,7 @@ pub struct Intake<'e> {
     pending: Vec<Article>,
     articles: Vec<Article>,
     prepared: Spill,
-    sentences: Sentences,
+    sentences: Ragged<u64>,
     texts: TextStore,
     to_file: bool,
 }
@@ -660,7 +663,7 @@ impl<'e> Intake<'e> {
             pending: Vec::new(),
             articles: Vec::new(),
             prepared: Spill::memory(),
-            sentences: Sentences::default(),
+            sentences: Ragged::default(),
             texts,
             to_file,
         }
@@ -712,25 +715,6 @@ impl<'e> Intake<'e> {
 /// anchors, same-story terms, and the source it credits.
 type Fingerprint = (Vec<u8>, Vec<u64>, Vec<u64>, Vec<u64>, Option<String>);
 
-/// The sentence hashes of every article in one flat array.
-#[derive(Default)]
-struct Sentences {
-    hashes: Vec<u64>,
-    ends: Vec<u64>,
-}
-
-impl Sentences {
-    fn push(&mut self, hashes: &[u64]) {
-        self.hashes.extend_from_slice(hashes);
-        self.ends.push(self.hashes.len() as u64);
-    }
-
-    fn get(&self, d: usize) -> &[u64] {
-        let start = if d == 0 { 0 } else { self.ends[d - 1] as usize };
-        &self.hashes[start..self.ends[d] as usize]
-    }
-}
-
 /// A run's fingerprints after the fingerprint pass: verification records
 /// read back by article, candidate keys, same-story terms.
 struct Spilled {
@@ -763,7 +747,7 @@ impl Spilled {
 }
 
 /// Each article's outlet, and the outlets interned in order of first use.
-fn outlets_of(articles: &[Article]) -> (Vec<Option<String>>, Vec<Option<u32>>) {
+pub fn outlets_of(articles: &[Article]) -> (Vec<Option<String>>, Vec<Option<u32>>) {
     let outlets: Vec<Option<String>> = articles.iter().map(Article::outlet_key).collect();
     let mut interned: HashMap<&str, u32> = HashMap::new();
     let outlet_ids = outlets

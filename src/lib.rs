@@ -57,6 +57,7 @@ pub mod minhash;
 pub mod normalize;
 pub mod params;
 pub mod provenance;
+pub mod ragged;
 pub mod report;
 pub mod same_story;
 #[cfg(feature = "serve")]

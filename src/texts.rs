@@ -7,9 +7,10 @@
 //! reads back only the ones evidence needs.
 
 use std::borrow::Cow;
-use std::fs::File;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io;
 use std::sync::Mutex;
+
+use crate::spill::Spill;
 
 /// Texts by article position, in input order.
 pub struct TextStore {
@@ -23,12 +24,7 @@ enum Kind {
     /// Evidence is off: nothing is kept.
     Dropped,
     Memory(Vec<String>),
-    Spilled {
-        writer: Option<BufWriter<File>>,
-        reader: Mutex<File>,
-        spans: Vec<(u64, u32)>,
-        end: u64,
-    },
+    Spilled(Spill),
 }
 
 impl TextStore {
@@ -44,14 +40,7 @@ impl TextStore {
 
     /// A store that writes texts to a temporary file.
     pub fn spilled() -> io::Result<Self> {
-        let file = tempfile::tempfile()?;
-        let writer = BufWriter::with_capacity(1 << 20, file.try_clone()?);
-        Ok(TextStore::of(Kind::Spilled {
-            writer: Some(writer),
-            reader: Mutex::new(file),
-            spans: Vec::new(),
-            end: 0,
-        }))
+        Ok(TextStore::of(Kind::Spilled(Spill::file()?)))
     }
 
     fn of(kind: Kind) -> Self {
@@ -69,30 +58,16 @@ impl TextStore {
                 texts.push(text);
                 Ok(())
             }
-            Kind::Spilled {
-                writer, spans, end, ..
-            } => {
-                let w = writer
-                    .as_mut()
-                    .ok_or_else(|| io::Error::other("text store already finished"))?;
-                let len = u32::try_from(text.len())
-                    .map_err(|_| io::Error::other("an article text over 4 GiB"))?;
-                w.write_all(text.as_bytes())?;
-                spans.push((*end, len));
-                *end += u64::from(len);
-                Ok(())
-            }
+            Kind::Spilled(spill) => spill.push(text.as_bytes()),
         }
     }
 
     /// Ends writing: texts can be read from now on.
     pub fn finish(&mut self) -> io::Result<()> {
-        if let Kind::Spilled { writer, .. } = &mut self.kind {
-            if let Some(mut w) = writer.take() {
-                w.flush()?;
-            }
+        match &mut self.kind {
+            Kind::Spilled(spill) => spill.finish(),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// The text of article `d`; empty when the store keeps none, or when
@@ -101,11 +76,12 @@ impl TextStore {
         match &self.kind {
             Kind::Dropped => Cow::Borrowed(""),
             Kind::Memory(texts) => Cow::Borrowed(texts.get(d as usize).map_or("", String::as_str)),
-            Kind::Spilled { reader, spans, .. } => {
-                let Some(&(at, len)) = spans.get(d as usize) else {
-                    return Cow::Borrowed("");
-                };
-                match read_at(reader, at, len) {
+            Kind::Spilled(spill) => {
+                let text = spill.get(d as usize).and_then(|bytes| {
+                    String::from_utf8(bytes.into_owned())
+                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+                });
+                match text {
                     Ok(text) => Cow::Owned(text),
                     Err(e) => {
                         let mut first = self.error.lock().unwrap_or_else(|p| p.into_inner());
@@ -133,16 +109,6 @@ impl TextStore {
     pub fn take_error(&self) -> Option<io::Error> {
         self.error.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
-}
-
-fn read_at(reader: &Mutex<File>, at: u64, len: u32) -> io::Result<String> {
-    let mut buf = vec![0; len as usize];
-    {
-        let mut f = reader.lock().unwrap_or_else(|p| p.into_inner());
-        f.seek(SeekFrom::Start(at))?;
-        f.read_exact(&mut buf)?;
-    }
-    String::from_utf8(buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
 #[cfg(test)]

@@ -1,0 +1,68 @@
+//! Variable-length runs of values, one per article, in one flat array.
+//!
+//! A `Vec` per article costs an allocation and a 24-byte header each: for
+//! a million articles' sentence hashes or candidate keys, that overhead and
+//! the allocator's slack were a large part of a run's memory.
+
+use std::ops::Range;
+
+/// Runs appended in order and read back by their position.
+#[derive(Debug, Clone)]
+pub struct Ragged<T> {
+    values: Vec<T>,
+    ends: Vec<u64>,
+}
+
+impl<T> Default for Ragged<T> {
+    fn default() -> Self {
+        Ragged {
+            values: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+}
+
+impl<T: Copy> Ragged<T> {
+    /// Appends the next run.
+    pub fn push(&mut self, run: &[T]) {
+        self.values.extend_from_slice(run);
+        self.ends.push(self.values.len() as u64);
+    }
+
+    /// Number of runs.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when no run was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Run `i`.
+    pub fn get(&self, i: usize) -> &[T] {
+        &self.values[self.range(i)]
+    }
+
+    fn range(&self, i: usize) -> Range<usize> {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        start..self.ends[i] as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_read_back_as_pushed() {
+        let mut r = Ragged::default();
+        r.push(&[1u64, 2]);
+        r.push(&[]);
+        r.push(&[3]);
+        assert_eq!(r.len(), 3);
+        assert_eq!(r.get(0), [1, 2]);
+        assert!(r.get(1).is_empty());
+        assert_eq!(r.get(2), [3]);
+    }
+}
