@@ -243,7 +243,7 @@ impl Engine {
         let mut intake = Intake::new(self, texts, false);
         intake.pending = corpus.articles;
         // held in memory, records cannot fail to be written or read back
-        let _ = intake.prepare_pending();
+        let _ = intake.flush();
         self.cluster_intake(intake, corpus.skipped, corpus.warnings, progress)
             .expect("records held in memory read back")
     }
@@ -272,7 +272,7 @@ impl Engine {
         warnings: Vec<Warning>,
         progress: impl FnMut(&str, usize),
     ) -> crate::Result<Report> {
-        intake.prepare_pending().map_err(spill_error)?;
+        intake.flush().map_err(spill_error)?;
         intake.texts.finish().map_err(spill_error)?;
         intake.prepared.finish().map_err(spill_error)?;
         self.cluster_prepared(intake, (skipped, warnings), progress)
@@ -296,28 +296,7 @@ impl Engine {
         let mut keys = Keys::default();
         let mut terms = Vec::with_capacity(intake.articles.len());
         let mut credited = Vec::with_capacity(intake.articles.len());
-        let n = intake.articles.len();
-        for start in (0..n).step_by(Intake::CHUNK) {
-            let end = (start + Intake::CHUNK).min(n);
-            let done: Vec<io::Result<Fingerprint>> = (start..end)
-                .into_par_iter()
-                .map(|d| {
-                    let p = Prepared::decode(&intake.prepared.get(d)?)?;
-                    let (f, c) = self.fingerprint_one(&p, outlet_ids[d], &boiler, &hasher);
-                    let mut e = Encoder::default();
-                    f.encode_verification(&mut e);
-                    // the shingle set is in the record now: only what
-                    // stays in memory waits for the chunk to end
-                    let Features {
-                        band_keys,
-                        anchors,
-                        mut terms,
-                        ..
-                    } = f;
-                    terms.shrink_to_fit();
-                    Ok((e.bytes, band_keys, anchors, terms, c))
-                })
-                .collect();
+        let mut store = |done: Vec<io::Result<Fingerprint>>| -> io::Result<()> {
             for r in done {
                 let (bytes, band_keys, anchors, t, c) = r?;
                 records.push(&bytes)?;
@@ -325,7 +304,42 @@ impl Engine {
                 terms.push(t);
                 credited.push(c);
             }
+            Ok(())
+        };
+        let n = intake.articles.len();
+        // each chunk is fingerprinted while the one before is written
+        let mut ready = Vec::new();
+        for start in (0..n).step_by(Intake::CHUNK) {
+            let end = (start + Intake::CHUNK).min(n);
+            let previous = std::mem::take(&mut ready);
+            let (stored, done) = rayon::join(
+                || store(previous),
+                || {
+                    (start..end)
+                        .into_par_iter()
+                        .map(|d| {
+                            let p = Prepared::decode(&intake.prepared.get(d)?)?;
+                            let (f, c) = self.fingerprint_one(&p, outlet_ids[d], &boiler, &hasher);
+                            let mut e = Encoder::default();
+                            f.encode_verification(&mut e);
+                            // the shingle set is in the record now: only
+                            // what stays in memory waits to be stored
+                            let Features {
+                                band_keys,
+                                anchors,
+                                mut terms,
+                                ..
+                            } = f;
+                            terms.shrink_to_fit();
+                            Ok((e.bytes, band_keys, anchors, terms, c))
+                        })
+                        .collect::<Vec<_>>()
+                },
+            );
+            stored?;
+            ready = done;
         }
+        store(ready)?;
         records.finish()?;
         let fp = Fingerprinted {
             features: Vec::new(),
@@ -645,6 +659,8 @@ impl Engine {
 pub struct Intake<'e> {
     engine: &'e Engine,
     pending: Vec<Article>,
+    // prepared, not yet stored: (article, sentence hashes, record)
+    ready: Vec<(Article, Vec<u64>, Vec<u8>)>,
     articles: Vec<Article>,
     prepared: Spill,
     sentences: Ragged<u64>,
@@ -661,6 +677,7 @@ impl<'e> Intake<'e> {
         Intake {
             engine,
             pending: Vec::new(),
+            ready: Vec::new(),
             articles: Vec::new(),
             prepared: Spill::memory(),
             sentences: Ragged::default(),
@@ -686,23 +703,43 @@ impl<'e> Intake<'e> {
         Ok(())
     }
 
+    /// Prepares the pending articles in parallel while the previous
+    /// chunk's records are written: the writing is serial, and would
+    /// otherwise leave the other threads idle.
     fn prepare_pending(&mut self) -> io::Result<()> {
-        let params = &self.engine.params;
-        let prepared: Vec<(Vec<u64>, Vec<u8>)> = self
-            .pending
-            .par_iter()
-            .map(|a| {
-                let mut p = Prepared::of_article(a, params);
-                let mut e = Encoder::default();
-                p.encode(&mut e);
-                (std::mem::take(&mut p.sentence_hashes), e.bytes)
-            })
-            .collect();
-        for (sentences, record) in prepared {
+        let engine: &Engine = self.engine;
+        let params = &engine.params;
+        let pending = std::mem::take(&mut self.pending);
+        let ready = std::mem::take(&mut self.ready);
+        let (stored, prepared) = rayon::join(
+            || self.store(ready),
+            || {
+                pending
+                    .into_par_iter()
+                    .map(|a| {
+                        let mut p = Prepared::of_article(&a, params);
+                        let mut e = Encoder::default();
+                        p.encode(&mut e);
+                        (a, std::mem::take(&mut p.sentence_hashes), e.bytes)
+                    })
+                    .collect()
+            },
+        );
+        self.ready = prepared;
+        stored
+    }
+
+    /// Prepares what is pending and stores everything prepared.
+    fn flush(&mut self) -> io::Result<()> {
+        self.prepare_pending()?;
+        let ready = std::mem::take(&mut self.ready);
+        self.store(ready)
+    }
+
+    fn store(&mut self, ready: Vec<(Article, Vec<u64>, Vec<u8>)>) -> io::Result<()> {
+        for (mut a, sentences, record) in ready {
             self.sentences.push(&sentences);
             self.prepared.push(&record)?;
-        }
-        for mut a in self.pending.drain(..) {
             // the report needs ids and metadata; the text goes to the store
             self.texts.push(std::mem::take(&mut a.text))?;
             self.articles.push(a);
