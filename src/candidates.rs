@@ -125,14 +125,6 @@ impl Keys {
         self.anchors.get(i)
     }
 
-    /// Number of posting keys of the `i`th article in `channel`.
-    fn posting_count(&self, i: usize, channel: Channel) -> usize {
-        match channel {
-            Channel::Bands => self.band_keys(i).len(),
-            Channel::Anchors => self.anchors(i).len(),
-        }
-    }
-
     /// Calls `f` with each posting key of the `i`th article in `channel`
     /// (band keys with their band mixed in).
     fn for_each_posting(&self, i: usize, channel: Channel, mut f: impl FnMut(u64)) {
@@ -196,47 +188,77 @@ impl Postings {
     /// memory, so keys are taken in slices of the key range, in order, and
     /// only the shared ones kept from each.
     const SLICE_ENTRIES: usize = 1 << 20;
-    /// Every slice scans all keys: past this many slices, slices grow
-    /// instead, so the scans stay linear in the corpus (at a million
+    /// Every slice reads all keys: past this many slices, slices grow
+    /// instead, so the reads stay linear in the corpus (at a million
     /// articles a slice holds about 7M entries, some 110 MB).
     const MAX_SLICES: usize = 16;
+    /// Keys are counted by their top bits first; slices are runs of these
+    /// buckets, sized from the counts.
+    const BUCKET_BITS: u32 = 8;
 
     fn build<K: CandidateKeys + ?Sized>(source: &K, channel: Channel) -> Self {
         let chunks = chunks(source.count());
-        let total: usize = chunks
+        let bucket_of = |k: u64| (k >> (64 - Self::BUCKET_BITS)) as usize;
+        // entries of each chunk in each bucket
+        let counts: Vec<Vec<u32>> = chunks
             .par_iter()
             .map(|r| {
                 let k = source.chunk(r.clone());
-                (0..k.len())
-                    .map(|i| k.posting_count(i, channel))
-                    .sum::<usize>()
+                let mut c = vec![0u32; 1 << Self::BUCKET_BITS];
+                for i in 0..k.len() {
+                    k.for_each_posting(i, channel, |key| c[bucket_of(key)] += 1);
+                }
+                c
             })
-            .sum();
-        let slices = total
-            .div_ceil(Self::SLICE_ENTRIES)
-            .clamp(1, Self::MAX_SLICES) as u64;
-        // monotone in the key: slice by slice, keys come out sorted
-        let slice_of = |k: u64| ((k >> 32) * slices) >> 32;
+            .collect();
+        let per_bucket: Vec<usize> = (0..1 << Self::BUCKET_BITS)
+            .map(|b| counts.iter().map(|c| c[b] as usize).sum())
+            .collect();
+        let total: usize = per_bucket.iter().sum();
+        let target = Self::SLICE_ENTRIES.max(total.div_ceil(Self::MAX_SLICES));
+        let mut slices = Vec::new();
+        let (mut lo, mut size) = (0, 0);
+        for (b, &n) in per_bucket.iter().enumerate() {
+            if size > 0 && size + n > target {
+                slices.push(lo..b);
+                (lo, size) = (b, 0);
+            }
+            size += n;
+        }
+        slices.push(lo..per_bucket.len());
+
         let mut shared = Vec::new();
         let mut starts = Vec::new();
         let mut docs = Vec::new();
-        for slice in 0..slices {
-            let mut entries: Vec<(u64, u32)> = chunks
-                .par_iter()
-                .flat_map_iter(|r| {
-                    let k = source.chunk(r.clone());
-                    let mut out = Vec::new();
-                    for i in 0..k.len() {
-                        let d = (r.start + i) as u32;
-                        k.for_each_posting(i, channel, |key| {
-                            if slice_of(key) == slice {
-                                out.push((key, d));
-                            }
-                        });
-                    }
-                    out
-                })
+        // one buffer, filled in place: each chunk writes its own part
+        let mut entries: Vec<(u64, u32)> = Vec::new();
+        for slice in slices {
+            let sizes: Vec<usize> = counts
+                .iter()
+                .map(|c| c[slice.clone()].iter().map(|&n| n as usize).sum())
                 .collect();
+            entries.clear();
+            entries.resize(sizes.iter().sum(), (0, 0));
+            let mut parts = Vec::with_capacity(chunks.len());
+            let mut rest = entries.as_mut_slice();
+            for &n in &sizes {
+                let (part, after) = std::mem::take(&mut rest).split_at_mut(n);
+                parts.push(part);
+                rest = after;
+            }
+            chunks.par_iter().zip(parts).for_each(|(r, part)| {
+                let k = source.chunk(r.clone());
+                let mut at = 0;
+                for i in 0..k.len() {
+                    let d = (r.start + i) as u32;
+                    k.for_each_posting(i, channel, |key| {
+                        if slice.contains(&bucket_of(key)) {
+                            part[at] = (key, d);
+                            at += 1;
+                        }
+                    });
+                }
+            });
             entries.par_sort_unstable();
             entries.dedup();
             let mut i = 0;
