@@ -14,7 +14,9 @@
 //! `star` members only. That keeps candidate generation linear while every
 //! member still meets the copies it would be grouped with.
 
+use std::io;
 use std::ops::Range;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -22,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::features::Features;
 use crate::ragged::Ragged;
+use crate::spill::{Decoder, Encoder, Spill};
 
 /// Settings of candidate generation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -150,6 +153,121 @@ impl CandidateKeys for Keys {
         let mut k = Keys::default();
         for d in docs {
             k.push(self.band_keys(d), self.anchors(d));
+        }
+        k
+    }
+}
+
+impl Keys {
+    fn encode(&self, e: &mut Encoder) {
+        self.bands.encode(e);
+        self.anchors.encode(e);
+    }
+
+    fn decode(bytes: &[u8]) -> io::Result<Self> {
+        let mut d = Decoder::new(bytes);
+        let keys = Keys {
+            bands: Ragged::decode(&mut d)?,
+            anchors: Ragged::decode(&mut d)?,
+        };
+        if keys.bands.len() != keys.anchors.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "a spilled block of keys is torn",
+            ));
+        }
+        Ok(keys)
+    }
+}
+
+/// Candidate keys written to a [`Spill`] in blocks of [`CHUNK`] articles
+/// (the chunks candidate generation reads), with each article's anchor
+/// count kept in memory. A large run's keys (about 1 KB an article) would
+/// otherwise be the largest thing it holds while finding candidates.
+pub struct SpilledKeys {
+    spill: Spill,
+    anchor_counts: Vec<u32>,
+    block: Keys,
+    // reads happen inside parallel work that cannot return an error: the
+    // first one is kept, and the block reads as articles without keys
+    error: Mutex<Option<io::Error>>,
+}
+
+impl SpilledKeys {
+    /// Keys written to `spill`.
+    pub fn new(spill: Spill) -> Self {
+        SpilledKeys {
+            spill,
+            anchor_counts: Vec::new(),
+            block: Keys::default(),
+            error: Mutex::new(None),
+        }
+    }
+
+    /// Appends the next article's keys.
+    pub fn push(&mut self, band_keys: &[u64], anchors: &[u64]) -> io::Result<()> {
+        self.block.push(band_keys, anchors);
+        self.anchor_counts.push(anchors.len() as u32);
+        if self.block.len() == CHUNK {
+            self.write_block()?;
+        }
+        Ok(())
+    }
+
+    fn write_block(&mut self) -> io::Result<()> {
+        let mut e = Encoder::default();
+        std::mem::take(&mut self.block).encode(&mut e);
+        self.spill.push(&e.bytes)
+    }
+
+    /// Ends writing: keys can be read from now on.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if !self.block.is_empty() {
+            self.write_block()?;
+        }
+        self.spill.finish()
+    }
+
+    /// The first error met while reading keys back, if any.
+    pub fn take_error(&self) -> Option<io::Error> {
+        self.error.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    fn read_block(&self, b: usize) -> Keys {
+        let read = self.spill.get(b).and_then(|bytes| Keys::decode(&bytes));
+        read.unwrap_or_else(|e| {
+            let mut first = self.error.lock().unwrap_or_else(|p| p.into_inner());
+            first.get_or_insert(e);
+            let mut empty = Keys::default();
+            let docs = (b * CHUNK)..((b + 1) * CHUNK).min(self.anchor_counts.len());
+            docs.for_each(|_| empty.push(&[], &[]));
+            empty
+        })
+    }
+}
+
+impl CandidateKeys for SpilledKeys {
+    fn count(&self) -> usize {
+        self.anchor_counts.len()
+    }
+    fn anchor_count(&self, d: usize) -> usize {
+        self.anchor_counts[d] as usize
+    }
+    fn chunk(&self, docs: Range<usize>) -> Keys {
+        // candidate generation reads whole blocks; other ranges are cut
+        // from the blocks they overlap
+        if docs.start.is_multiple_of(CHUNK) && docs.end == (docs.start + CHUNK).min(self.count()) {
+            return self.read_block(docs.start / CHUNK);
+        }
+        let mut k = Keys::default();
+        let mut b = usize::MAX;
+        let mut block = Keys::default();
+        for d in docs {
+            if d / CHUNK != b {
+                b = d / CHUNK;
+                block = self.read_block(b);
+            }
+            k.push(block.band_keys(d % CHUNK), block.anchors(d % CHUNK));
         }
         k
     }
@@ -428,5 +546,36 @@ mod tests {
         assert_eq!(partners(&list, 1, &cfg).collect::<Vec<_>>(), [0]);
         let small: Vec<u32> = (0..3).collect();
         assert_eq!(partners(&small, 1, &cfg).collect::<Vec<_>>(), [0, 2]);
+    }
+
+    #[test]
+    fn spilled_keys_read_back_in_any_range() {
+        let n = CHUNK * 2 + 5;
+        let key = |d: usize| (d as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mut mem = Keys::default();
+        let mut spilled = SpilledKeys::new(Spill::file().unwrap());
+        for d in 0..n {
+            let anchors: Vec<u64> = (0..d % 3).map(|i| key(d) ^ i as u64).collect();
+            // articles three by three share a band key
+            mem.push(&[key(d / 3)], &anchors);
+            spilled.push(&[key(d / 3)], &anchors).unwrap();
+        }
+        spilled.finish().unwrap();
+        assert_eq!(spilled.count(), n);
+        for r in [0..CHUNK, CHUNK..2 * CHUNK, 2 * CHUNK..n, 3..CHUNK + 7, 0..n] {
+            let (a, b) = (spilled.chunk(r.clone()), mem.chunk(r.clone()));
+            assert_eq!(a.len(), r.len());
+            for i in 0..a.len() {
+                assert_eq!(a.band_keys(i), b.band_keys(i));
+                assert_eq!(a.anchors(i), b.anchors(i));
+            }
+        }
+        assert_eq!(spilled.anchor_count(CHUNK + 2), (CHUNK + 2) % 3);
+        assert!(spilled.take_error().is_none());
+        let cfg = CandidateConfig::default();
+        let found = candidates(&spilled, &cfg).pairs;
+        // three pairs in each full trio; the last article is alone
+        assert_eq!(found.len(), n / 3 * 3);
+        assert_eq!(found, candidates(&mem, &cfg).pairs);
     }
 }

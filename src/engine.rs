@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::article::Article;
 use crate::boilerplate::{Boilerplate, BoilerplateRules, DocSentences};
-use crate::candidates::{candidates, CandidateConfig, Keys};
+use crate::candidates::{candidates, CandidateConfig, SpilledKeys};
 use crate::cluster::{group, Edge};
 use crate::error::Error;
 use crate::evidence::{evidence, Evidence};
@@ -279,9 +279,12 @@ impl Engine {
     }
 
     /// Learns boilerplate from the intake's sentences, then fingerprints its
-    /// prepared articles chunk by chunk: verification records to a new
-    /// spill, candidate keys and same-story terms kept.
-    fn fingerprint_intake(&self, intake: &Intake<'_>) -> io::Result<(Fingerprinted, Spilled)> {
+    /// prepared articles chunk by chunk: verification records and candidate
+    /// keys to new spills, same-story terms kept.
+    fn fingerprint_intake(
+        &self,
+        intake: &Intake<'_>,
+    ) -> io::Result<(Fingerprinted, Spilled, SpilledKeys)> {
         let (outlets, outlet_ids) = outlets_of(&intake.articles);
         let docs: Vec<DocSentences> = (0..intake.articles.len())
             .map(|d| DocSentences {
@@ -291,16 +294,17 @@ impl Engine {
             .collect();
         let boiler = Boilerplate::learn(&docs, &self.boilerplate);
         drop(docs);
+        crate::memory::release();
         let hasher = MinHasher::new(&self.params);
         let mut records = intake.new_spill()?;
-        let mut keys = Keys::default();
+        let mut keys = SpilledKeys::new(intake.new_spill()?);
         let mut terms = Vec::with_capacity(intake.articles.len());
         let mut credited = Vec::with_capacity(intake.articles.len());
         let mut store = |done: Vec<io::Result<Fingerprint>>| -> io::Result<()> {
             for r in done {
                 let (bytes, band_keys, anchors, t, c) = r?;
                 records.push(&bytes)?;
-                keys.push(&band_keys, &anchors);
+                keys.push(&band_keys, &anchors)?;
                 terms.push(t);
                 credited.push(c);
             }
@@ -341,6 +345,7 @@ impl Engine {
         }
         store(ready)?;
         records.finish()?;
+        keys.finish()?;
         let fp = Fingerprinted {
             features: Vec::new(),
             credited,
@@ -352,10 +357,10 @@ impl Engine {
             fp,
             Spilled {
                 records,
-                keys,
                 terms,
                 error: Mutex::new(None),
             },
+            keys,
         ))
     }
 
@@ -373,17 +378,22 @@ impl Engine {
         };
         let n = intake.articles.len();
         progress("fingerprint", n);
-        let (fp, mut spilled) = self.fingerprint_intake(&intake).map_err(spill_error)?;
+        let (fp, spilled, keys) = self.fingerprint_intake(&intake).map_err(spill_error)?;
         let Intake {
             articles,
             mut texts,
             ..
         } = intake;
+        crate::memory::release();
         lap("fingerprint", &mut timings);
         progress("candidates", n);
 
-        let cands = candidates(&spilled.keys, &self.candidates);
-        spilled.keys = Keys::default();
+        let cands = candidates(&keys, &self.candidates);
+        if let Some(e) = keys.take_error() {
+            return Err(spill_error(e));
+        }
+        drop(keys);
+        crate::memory::release();
         lap("candidates", &mut timings);
         progress("verify", cands.pairs.len());
 
@@ -492,6 +502,7 @@ impl Engine {
                 }
             }
         }
+        crate::memory::release();
         lap("evidence", &mut timings);
 
         // the words behind each link's shared terms: an article is in many
@@ -753,10 +764,9 @@ impl<'e> Intake<'e> {
 type Fingerprint = (Vec<u8>, Vec<u64>, Vec<u64>, Vec<u64>, Option<String>);
 
 /// A run's fingerprints after the fingerprint pass: verification records
-/// read back by article, candidate keys, same-story terms.
+/// read back by article, same-story terms.
 struct Spilled {
     records: Spill,
-    keys: Keys,
     terms: Vec<Vec<u64>>,
     // reads happen inside parallel work that cannot return an error: the
     // first one is kept and reported when the run ends

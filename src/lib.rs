@@ -53,6 +53,7 @@ pub mod html;
 pub mod index;
 pub mod ingest;
 pub mod lsh;
+pub mod memory;
 pub mod minhash;
 pub mod normalize;
 pub mod params;
