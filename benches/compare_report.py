@@ -25,7 +25,7 @@ import json
 import statistics
 import sys
 
-PEERS = ("gaoya", "rensa", "datasketch")
+PEERS = ("gaoya", "gaoya-native", "rensa", "datasketch")
 
 
 def median(xs):
@@ -214,7 +214,7 @@ def main(argv=None) -> int:
     ap.add_argument("--command", required=True)
     for k in ("rounds", "seed", "threads", "peers-max", "nproc"):
         ap.add_argument(f"--{k}", type=int)
-    ap.add_argument("--tools", default="reprint gaoya rensa datasketch", help="table order")
+    ap.add_argument("--tools", default="reprint gaoya-native gaoya rensa datasketch", help="table order")
     for k in ("reprint", "versions", "tree", "floor", "model", "mem-gib", "load-start", "load-end"):
         ap.add_argument(f"--{k}")
     a = ap.parse_args(argv)
