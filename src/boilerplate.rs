@@ -28,7 +28,7 @@
 use std::collections::HashSet;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 /// Thresholds of the two boilerplate rules.
@@ -84,7 +84,7 @@ pub type Contribution = (Vec<u64>, Vec<(u64, u64)>);
 /// first occurrence (a neighbour on both sides counts twice). Counts summed
 /// over a corpus decide [`Boilerplate::learn`]; an index keeps the sums.
 pub fn contribution(sentences: &[u64]) -> Contribution {
-    let mut seen = HashSet::new();
+    let mut seen = FxHashSet::default();
     let mut distinct = Vec::new();
     let mut neighbours = Vec::new();
     for (j, &s) in sentences.iter().enumerate() {
@@ -118,6 +118,36 @@ pub struct Boilerplate {
 }
 
 /// Each distinct value of a sorted slice with the number of its copies.
+/// The items of every article in one exactly sized vector: a parallel
+/// `collect` of a flat map holds its items twice at its peak (lists of
+/// pieces, then the whole), and at a million articles these vectors are
+/// the largest allocations of a run. Items are made twice, once to count.
+fn gather<T, I>(docs: &[DocSentences<'_>], items: impl Fn(&DocSentences<'_>) -> I + Sync) -> Vec<T>
+where
+    T: Copy + Default + Send + Sync,
+    I: IntoIterator<Item = T>,
+{
+    const CHUNK: usize = 4096;
+    let counts: Vec<usize> = docs
+        .par_chunks(CHUNK)
+        .map(|c| c.iter().map(|d| items(d).into_iter().count()).sum())
+        .collect();
+    let mut out = vec![T::default(); counts.iter().sum()];
+    let mut parts = Vec::with_capacity(counts.len());
+    let mut rest = out.as_mut_slice();
+    for &n in &counts {
+        let (part, after) = std::mem::take(&mut rest).split_at_mut(n);
+        parts.push(part);
+        rest = after;
+    }
+    docs.par_chunks(CHUNK).zip(parts).for_each(|(c, part)| {
+        for (slot, item) in part.iter_mut().zip(c.iter().flat_map(&items)) {
+            *slot = item;
+        }
+    });
+    out
+}
+
 fn runs<T: PartialEq>(sorted: &[T]) -> impl Iterator<Item = (&T, u32)> {
     sorted
         .chunk_by(|a, b| a == b)
@@ -136,15 +166,14 @@ impl Boilerplate {
             *outlet_docs.entry(o).or_default() += 1;
         }
         // (outlet, sentence) once per article carrying it
-        let mut keyed: Vec<(u32, u64)> = docs
-            .par_iter()
-            .flat_map_iter(|d| {
-                d.outlet.into_iter().flat_map(|o| {
-                    let (distinct, _) = contribution(d.sentences);
-                    distinct.into_iter().map(move |s| (o, s))
-                })
-            })
-            .collect();
+        let mut keyed: Vec<(u32, u64)> = gather(docs, |d| {
+            let distinct = match d.outlet {
+                Some(_) => contribution(d.sentences).0,
+                None => Vec::new(),
+            };
+            let o = d.outlet.unwrap_or_default();
+            distinct.into_iter().map(move |s| (o, s))
+        });
         keyed.par_sort_unstable();
         let per_outlet = runs(&keyed)
             .filter(|&(&(o, _), n)| rules.outlet_rule(n, outlet_docs.get(&o).copied().unwrap_or(1)))
@@ -153,10 +182,7 @@ impl Boilerplate {
         drop(keyed);
 
         // sentences in enough articles to be stock text: the candidates
-        let mut all: Vec<u64> = docs
-            .par_iter()
-            .flat_map_iter(|d| contribution(d.sentences).0)
-            .collect();
+        let mut all: Vec<u64> = gather(docs, |d| contribution(d.sentences).0);
         all.par_sort_unstable();
         let frequent: FxHashMap<u64, u32> = runs(&all)
             .filter(|&(_, n)| n >= rules.global_min_docs)

@@ -69,6 +69,12 @@ pub trait CandidateKeys: Sync {
     fn anchor_count(&self, d: usize) -> usize;
     /// The keys of the articles of `docs`, in order.
     fn chunk(&self, docs: Range<usize>) -> Keys;
+    /// Like [`CandidateKeys::chunk`], where only `channel`'s keys are
+    /// needed (the other channel's may read back empty).
+    fn channel_chunk(&self, docs: Range<usize>, channel: Channel) -> Keys {
+        let _ = channel;
+        self.chunk(docs)
+    }
 }
 
 impl CandidateKeys for [Features] {
@@ -95,9 +101,11 @@ pub struct Keys {
 }
 
 /// The two kinds of candidate key, each with its own posting lists.
-#[derive(Clone, Copy)]
-enum Channel {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// LSH band keys.
     Bands,
+    /// Winnowed anchors.
     Anchors,
 }
 
@@ -158,34 +166,14 @@ impl CandidateKeys for Keys {
     }
 }
 
-impl Keys {
-    fn encode(&self, e: &mut Encoder) {
-        self.bands.encode(e);
-        self.anchors.encode(e);
-    }
-
-    fn decode(bytes: &[u8]) -> io::Result<Self> {
-        let mut d = Decoder::new(bytes);
-        let keys = Keys {
-            bands: Ragged::decode(&mut d)?,
-            anchors: Ragged::decode(&mut d)?,
-        };
-        if keys.bands.len() != keys.anchors.len() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "a spilled block of keys is torn",
-            ));
-        }
-        Ok(keys)
-    }
-}
-
-/// Candidate keys written to a [`Spill`] in blocks of [`CHUNK`] articles
-/// (the chunks candidate generation reads), with each article's anchor
-/// count kept in memory. A large run's keys (about 1 KB an article) would
-/// otherwise be the largest thing it holds while finding candidates.
+/// Candidate keys written to two [`Spill`]s (band keys, anchors) in blocks
+/// of [`CHUNK`] articles (the chunks candidate generation reads), with each
+/// article's anchor count kept in memory. A large run's keys (about 1 KB an
+/// article) would otherwise be the largest thing it holds while finding
+/// candidates; a channel's posting lists read only that channel's spill.
 pub struct SpilledKeys {
-    spill: Spill,
+    bands: Spill,
+    anchors: Spill,
     anchor_counts: Vec<u32>,
     block: Keys,
     // reads happen inside parallel work that cannot return an error: the
@@ -194,10 +182,11 @@ pub struct SpilledKeys {
 }
 
 impl SpilledKeys {
-    /// Keys written to `spill`.
-    pub fn new(spill: Spill) -> Self {
+    /// Band keys written to `bands`, anchors to `anchors`.
+    pub fn new(bands: Spill, anchors: Spill) -> Self {
         SpilledKeys {
-            spill,
+            bands,
+            anchors,
             anchor_counts: Vec::new(),
             block: Keys::default(),
             error: Mutex::new(None),
@@ -215,9 +204,16 @@ impl SpilledKeys {
     }
 
     fn write_block(&mut self) -> io::Result<()> {
-        let mut e = Encoder::default();
-        std::mem::take(&mut self.block).encode(&mut e);
-        self.spill.push(&e.bytes)
+        let block = std::mem::take(&mut self.block);
+        for (runs, spill) in [
+            (&block.bands, &mut self.bands),
+            (&block.anchors, &mut self.anchors),
+        ] {
+            let mut e = Encoder::default();
+            runs.encode(&mut e);
+            spill.push(&e.bytes)?;
+        }
+        Ok(())
     }
 
     /// Ends writing: keys can be read from now on.
@@ -225,7 +221,8 @@ impl SpilledKeys {
         if !self.block.is_empty() {
             self.write_block()?;
         }
-        self.spill.finish()
+        self.bands.finish()?;
+        self.anchors.finish()
     }
 
     /// The first error met while reading keys back, if any.
@@ -233,16 +230,74 @@ impl SpilledKeys {
         self.error.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
-    fn read_block(&self, b: usize) -> Keys {
-        let read = self.spill.get(b).and_then(|bytes| Keys::decode(&bytes));
+    /// Block `b`'s runs of one channel; articles without keys when it
+    /// cannot be read back (the error is kept).
+    fn read_runs(&self, b: usize, channel: Channel) -> Ragged<u64> {
+        let docs = (b * CHUNK)..((b + 1) * CHUNK).min(self.anchor_counts.len());
+        let spill = match channel {
+            Channel::Bands => &self.bands,
+            Channel::Anchors => &self.anchors,
+        };
+        let read = spill.get(b).and_then(|bytes| {
+            let runs = Ragged::decode(&mut Decoder::new(&bytes))?;
+            if runs.len() != docs.len() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "a spilled block of keys is torn",
+                ));
+            }
+            Ok(runs)
+        });
         read.unwrap_or_else(|e| {
             let mut first = self.error.lock().unwrap_or_else(|p| p.into_inner());
             first.get_or_insert(e);
-            let mut empty = Keys::default();
-            let docs = (b * CHUNK)..((b + 1) * CHUNK).min(self.anchor_counts.len());
-            docs.for_each(|_| empty.push(&[], &[]));
+            let mut empty = Ragged::default();
+            docs.for_each(|_| empty.push(&[]));
             empty
         })
+    }
+
+    fn read_block(&self, b: usize, channel: Option<Channel>) -> Keys {
+        let empty = |len: usize| {
+            let mut r = Ragged::default();
+            (0..len).for_each(|_| r.push(&[]));
+            r
+        };
+        match channel {
+            None => Keys {
+                bands: self.read_runs(b, Channel::Bands),
+                anchors: self.read_runs(b, Channel::Anchors),
+            },
+            Some(Channel::Bands) => {
+                let bands = self.read_runs(b, Channel::Bands);
+                let anchors = empty(bands.len());
+                Keys { bands, anchors }
+            }
+            Some(Channel::Anchors) => {
+                let anchors = self.read_runs(b, Channel::Anchors);
+                let bands = empty(anchors.len());
+                Keys { bands, anchors }
+            }
+        }
+    }
+
+    fn read(&self, docs: Range<usize>, channel: Option<Channel>) -> Keys {
+        // candidate generation reads whole blocks; other ranges are cut
+        // from the blocks they overlap
+        if docs.start.is_multiple_of(CHUNK) && docs.end == (docs.start + CHUNK).min(self.count()) {
+            return self.read_block(docs.start / CHUNK, channel);
+        }
+        let mut k = Keys::default();
+        let mut b = usize::MAX;
+        let mut block = Keys::default();
+        for d in docs {
+            if d / CHUNK != b {
+                b = d / CHUNK;
+                block = self.read_block(b, channel);
+            }
+            k.push(block.band_keys(d % CHUNK), block.anchors(d % CHUNK));
+        }
+        k
     }
 }
 
@@ -254,22 +309,10 @@ impl CandidateKeys for SpilledKeys {
         self.anchor_counts[d] as usize
     }
     fn chunk(&self, docs: Range<usize>) -> Keys {
-        // candidate generation reads whole blocks; other ranges are cut
-        // from the blocks they overlap
-        if docs.start.is_multiple_of(CHUNK) && docs.end == (docs.start + CHUNK).min(self.count()) {
-            return self.read_block(docs.start / CHUNK);
-        }
-        let mut k = Keys::default();
-        let mut b = usize::MAX;
-        let mut block = Keys::default();
-        for d in docs {
-            if d / CHUNK != b {
-                b = d / CHUNK;
-                block = self.read_block(b);
-            }
-            k.push(block.band_keys(d % CHUNK), block.anchors(d % CHUNK));
-        }
-        k
+        self.read(docs, None)
+    }
+    fn channel_chunk(&self, docs: Range<usize>, channel: Channel) -> Keys {
+        self.read(docs, Some(channel))
     }
 }
 
@@ -321,7 +364,7 @@ impl Postings {
         let counts: Vec<Vec<u32>> = chunks
             .par_iter()
             .map(|r| {
-                let k = source.chunk(r.clone());
+                let k = source.channel_chunk(r.clone(), channel);
                 let mut c = vec![0u32; 1 << Self::BUCKET_BITS];
                 for i in 0..k.len() {
                     k.for_each_posting(i, channel, |key| c[bucket_of(key)] += 1);
@@ -365,7 +408,7 @@ impl Postings {
                 rest = after;
             }
             chunks.par_iter().zip(parts).for_each(|(r, part)| {
-                let k = source.chunk(r.clone());
+                let k = source.channel_chunk(r.clone(), channel);
                 let mut at = 0;
                 for i in 0..k.len() {
                     let d = (r.start + i) as u32;
@@ -553,7 +596,7 @@ mod tests {
         let n = CHUNK * 2 + 5;
         let key = |d: usize| (d as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let mut mem = Keys::default();
-        let mut spilled = SpilledKeys::new(Spill::file().unwrap());
+        let mut spilled = SpilledKeys::new(Spill::file().unwrap(), Spill::memory());
         for d in 0..n {
             let anchors: Vec<u64> = (0..d % 3).map(|i| key(d) ^ i as u64).collect();
             // articles three by three share a band key
@@ -565,9 +608,13 @@ mod tests {
         for r in [0..CHUNK, CHUNK..2 * CHUNK, 2 * CHUNK..n, 3..CHUNK + 7, 0..n] {
             let (a, b) = (spilled.chunk(r.clone()), mem.chunk(r.clone()));
             assert_eq!(a.len(), r.len());
+            let bands = spilled.channel_chunk(r.clone(), Channel::Bands);
+            let anchors = spilled.channel_chunk(r.clone(), Channel::Anchors);
             for i in 0..a.len() {
                 assert_eq!(a.band_keys(i), b.band_keys(i));
                 assert_eq!(a.anchors(i), b.anchors(i));
+                assert_eq!(bands.band_keys(i), b.band_keys(i));
+                assert_eq!(anchors.anchors(i), b.anchors(i));
             }
         }
         assert_eq!(spilled.anchor_count(CHUNK + 2), (CHUNK + 2) % 3);

@@ -297,7 +297,7 @@ impl Engine {
         crate::memory::release();
         let hasher = MinHasher::new(&self.params);
         let mut records = intake.new_spill()?;
-        let mut keys = SpilledKeys::new(intake.new_spill()?);
+        let mut keys = SpilledKeys::new(intake.new_spill()?, intake.new_spill()?);
         let mut terms = Vec::with_capacity(intake.articles.len());
         let mut credited = Vec::with_capacity(intake.articles.len());
         let mut store = |done: Vec<io::Result<Fingerprint>>| -> io::Result<()> {
