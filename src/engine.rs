@@ -47,6 +47,10 @@ pub struct Engine {
     /// Keep the texts of grouped articles in the report (with evidence on):
     /// the HTML report shows them; a JSON report does not need them.
     pub texts: bool,
+    /// Fill [`Report::lines`], one line per article (what `jsonl` and
+    /// `csv` write). The other views read groups; at a million articles
+    /// the lines are hundreds of megabytes.
+    pub lines: bool,
     /// The same-story tier.
     pub same_story: SameStoryConfig,
 }
@@ -60,6 +64,7 @@ impl Default for Engine {
             candidates: CandidateConfig::default(),
             evidence: true,
             texts: true,
+            lines: true,
             same_story: SameStoryConfig::default(),
         }
     }
@@ -378,9 +383,9 @@ impl Engine {
         };
         let n = intake.articles.len();
         progress("fingerprint", n);
-        let (fp, spilled, keys) = self.fingerprint_intake(&intake).map_err(spill_error)?;
+        let (mut fp, spilled, keys) = self.fingerprint_intake(&intake).map_err(spill_error)?;
         let Intake {
-            articles,
+            mut articles,
             mut texts,
             ..
         } = intake;
@@ -469,6 +474,11 @@ impl Engine {
             &grouping.group_of,
         );
         lap("same-story", &mut timings);
+        // the shingle sets and terms are done with: their memory goes to
+        // the evidence and the report
+        let spill_failed = spilled.take_error();
+        drop(spilled);
+        crate::memory::release();
 
         let evidence_pairs: Vec<(u32, u32)> = provs
             .iter()
@@ -581,19 +591,24 @@ impl Engine {
                 let is_original = prov.original == Some(p.doc);
                 let parent = p.parent.map(|q| articles[q as usize].id.clone());
                 let ev = evidence_of.remove(&p.doc).unwrap_or_default();
-                lines[p.doc as usize] = Some(ArticleLine {
-                    id: a.id.clone(),
-                    group: gid.clone(),
-                    original_id: original_id.clone(),
-                    is_original,
-                    relation: v.and_then(|v| v.relation),
-                    parent: parent.clone(),
-                    jaccard: fig.map(|f| round4(f.jaccard)),
-                    containment: fig.map(|f| round4(f.a_in_b)),
-                    contained_by: fig.map(|f| round4(f.b_in_a)),
-                    passages: ev.passages.clone(),
-                    additions: ev.additions.clone(),
-                });
+                if self.lines {
+                    lines[p.doc as usize] = Some(ArticleLine {
+                        id: a.id.clone(),
+                        group: gid.clone(),
+                        original_id: original_id.clone(),
+                        is_original,
+                        relation: v.and_then(|v| v.relation),
+                        parent: parent.clone(),
+                        jaccard: fig.map(|f| round4(f.jaccard)),
+                        containment: fig.map(|f| round4(f.a_in_b)),
+                        contained_by: fig.map(|f| round4(f.b_in_a)),
+                        passages: ev.passages.clone(),
+                        additions: ev.additions.clone(),
+                    });
+                }
+                // each article is a member of one group: what only its
+                // member shows is moved out, not copied
+                let a = &mut articles[p.doc as usize];
                 members.push(Member {
                     id: a.id.clone(),
                     is_original,
@@ -603,10 +618,10 @@ impl Engine {
                     containment: fig.map(|f| round4(f.a_in_b)),
                     contained_by: fig.map(|f| round4(f.b_in_a)),
                     longest_passage: fig.map(|f| f.longest_passage),
-                    published_at: a.published_at.clone(),
-                    source: a.source.clone(),
-                    credited_source: fp.credited[p.doc as usize].clone(),
-                    title: a.title.clone(),
+                    published_at: a.published_at.take(),
+                    source: a.source.take(),
+                    credited_source: fp.credited[p.doc as usize].take(),
+                    title: a.title.take(),
                     passages: ev.passages,
                     additions: ev.additions,
                 });
@@ -643,7 +658,7 @@ impl Engine {
             boilerplate_global_sentences: fp.boilerplate.len().1,
             timings_ms: timings,
         };
-        if let Some(e) = texts.take_error().or_else(|| spilled.take_error()) {
+        if let Some(e) = texts.take_error().or(spill_failed) {
             return Err(spill_error(e));
         }
         Ok(Report {

@@ -23,6 +23,8 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
     let mut engine = crate::commands::engine(&args.params, &args.thresholds, evidence)?;
     // only the HTML report shows texts: other reports need not hold them
     engine.texts = args.html.is_some();
+    // only jsonl and csv write a line per article
+    engine.lines = matches!(format, Format::Jsonl | Format::Csv);
     let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
     let reader = Reader::new(args.fields.to_fields());
     // stage by stage on a terminal, nothing in a pipe

@@ -50,6 +50,7 @@ pub fn engine(
         candidates: params.to_candidates(),
         evidence,
         texts: true,
+        lines: true,
         same_story: thresholds.to_same_story(),
     })
 }
