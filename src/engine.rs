@@ -159,7 +159,7 @@ impl Engine {
     /// groups, template siblings vetoed.
     fn same_story_links(
         &self,
-        terms: &[Vec<u64>],
+        terms: &Ragged<u64>,
         verify: impl Fn(u32, u32) -> Verdict,
         published: &[Option<i64>],
         group_of: &[u32],
@@ -288,9 +288,9 @@ impl Engine {
     /// keys to new spills, same-story terms kept.
     fn fingerprint_intake(
         &self,
-        intake: &Intake<'_>,
+        intake: &mut Intake<'_>,
     ) -> io::Result<(Fingerprinted, Spilled, SpilledKeys)> {
-        let (outlets, outlet_ids) = outlets_of(&intake.articles);
+        let (outlets, outlet_ids) = intern_outlets(std::mem::take(&mut intake.outlets));
         let docs: Vec<DocSentences> = (0..intake.articles.len())
             .map(|d| DocSentences {
                 outlet: outlet_ids[d],
@@ -303,14 +303,14 @@ impl Engine {
         let hasher = MinHasher::new(&self.params);
         let mut records = intake.new_spill()?;
         let mut keys = SpilledKeys::new(intake.new_spill()?, intake.new_spill()?);
-        let mut terms = Vec::with_capacity(intake.articles.len());
+        let mut terms = Ragged::default();
         let mut credited = Vec::with_capacity(intake.articles.len());
         let mut store = |done: Vec<io::Result<Fingerprint>>| -> io::Result<()> {
             for r in done {
                 let (bytes, band_keys, anchors, t, c) = r?;
                 records.push(&bytes)?;
                 keys.push(&band_keys, &anchors)?;
-                terms.push(t);
+                terms.push(&t);
                 credited.push(c);
             }
             Ok(())
@@ -336,10 +336,9 @@ impl Engine {
                             let Features {
                                 band_keys,
                                 anchors,
-                                mut terms,
+                                terms,
                                 ..
                             } = f;
-                            terms.shrink_to_fit();
                             Ok((e.bytes, band_keys, anchors, terms, c))
                         })
                         .collect::<Vec<_>>()
@@ -371,7 +370,7 @@ impl Engine {
 
     fn cluster_prepared(
         &self,
-        intake: Intake<'_>,
+        mut intake: Intake<'_>,
         (skipped, warnings): (Vec<Skipped>, Vec<Warning>),
         mut progress: impl FnMut(&str, usize),
     ) -> crate::Result<Report> {
@@ -383,7 +382,7 @@ impl Engine {
         };
         let n = intake.articles.len();
         progress("fingerprint", n);
-        let (mut fp, spilled, keys) = self.fingerprint_intake(&intake).map_err(spill_error)?;
+        let (mut fp, spilled, keys) = self.fingerprint_intake(&mut intake).map_err(spill_error)?;
         let Intake {
             mut articles,
             mut texts,
@@ -688,6 +687,7 @@ pub struct Intake<'e> {
     // prepared, not yet stored: (article, sentence hashes, record)
     ready: Vec<(Article, Vec<u64>, Vec<u8>)>,
     articles: Vec<Article>,
+    outlets: Vec<Option<String>>,
     prepared: Spill,
     sentences: Ragged<u64>,
     texts: TextStore,
@@ -705,6 +705,7 @@ impl<'e> Intake<'e> {
             pending: Vec::new(),
             ready: Vec::new(),
             articles: Vec::new(),
+            outlets: Vec::new(),
             prepared: Spill::memory(),
             sentences: Ragged::default(),
             texts,
@@ -768,6 +769,12 @@ impl<'e> Intake<'e> {
             self.prepared.push(&record)?;
             // the report needs ids and metadata; the text goes to the store
             self.texts.push(std::mem::take(&mut a.text))?;
+            // what is read of the rest from now on is the outlet: at a
+            // million articles, URLs and locations are a few hundred MB
+            self.outlets.push(a.outlet_key());
+            a.url = None;
+            a.canonical = None;
+            a.location.file = String::new();
             self.articles.push(a);
         }
         Ok(())
@@ -782,7 +789,7 @@ type Fingerprint = (Vec<u8>, Vec<u64>, Vec<u64>, Vec<u64>, Option<String>);
 /// read back by article, same-story terms.
 struct Spilled {
     records: Spill,
-    terms: Vec<Vec<u64>>,
+    terms: Ragged<u64>,
     // reads happen inside parallel work that cannot return an error: the
     // first one is kept and reported when the run ends
     error: Mutex<Option<io::Error>>,
@@ -810,7 +817,11 @@ impl Spilled {
 
 /// Each article's outlet, and the outlets interned in order of first use.
 pub fn outlets_of(articles: &[Article]) -> (Vec<Option<String>>, Vec<Option<u32>>) {
-    let outlets: Vec<Option<String>> = articles.iter().map(Article::outlet_key).collect();
+    intern_outlets(articles.iter().map(Article::outlet_key).collect())
+}
+
+/// Each outlet of `outlets` with its id, interned in order of first use.
+fn intern_outlets(outlets: Vec<Option<String>>) -> (Vec<Option<String>>, Vec<Option<u32>>) {
     let mut interned: HashMap<&str, u32> = HashMap::new();
     let outlet_ids = outlets
         .iter()

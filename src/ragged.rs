@@ -47,9 +47,24 @@ impl<T: Copy> Ragged<T> {
         &self.values[self.range(i)]
     }
 
+    /// The runs, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[T]> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
     fn range(&self, i: usize) -> Range<usize> {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         start..self.ends[i] as usize
+    }
+}
+
+impl<T: Copy, R: AsRef<[T]>> FromIterator<R> for Ragged<T> {
+    fn from_iter<I: IntoIterator<Item = R>>(runs: I) -> Self {
+        let mut r = Ragged::default();
+        for run in runs {
+            r.push(run.as_ref());
+        }
+        r
     }
 }
 

@@ -29,6 +29,8 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::ragged::Ragged;
+
 /// Settings of the same-story tier.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SameStoryConfig {
@@ -77,14 +79,14 @@ pub struct Link {
 /// `terms` are each article's sorted distinct terms. The caller checks
 /// the template veto and keeps the best link per pair of groups.
 pub fn links(
-    terms: &[Vec<u64>],
+    terms: &Ragged<u64>,
     published: &[Option<i64>],
     group_of: &[u32],
     cfg: &SameStoryConfig,
 ) -> Vec<Link> {
     let n = terms.len();
     let mut df: HashMap<u64, u32> = HashMap::new();
-    for t in terms {
+    for t in terms.iter() {
         for &h in t {
             *df.entry(h).or_default() += 1;
         }
@@ -116,7 +118,7 @@ pub fn links(
         .into_par_iter()
         .flat_map_iter(|a| {
             let mut counts: HashMap<u32, u32> = HashMap::new();
-            for h in &terms[a as usize] {
+            for h in terms.get(a as usize) {
                 if let Some(list) = postings.get(h) {
                     for &b in list.iter().filter(|&&b| b > a) {
                         *counts.entry(b).or_default() += 1;
@@ -138,7 +140,7 @@ pub fn links(
                     }
                     _ => None,
                 };
-                let (ta, tb) = (&terms[a as usize], &terms[b as usize]);
+                let (ta, tb) = (terms.get(a as usize), terms.get(b as usize));
                 let mut shared: Vec<u64> = ta
                     .iter()
                     .copied()
@@ -187,6 +189,7 @@ mod tests {
             .map(|d| if d == 3 { 0 } else { d })
             .collect();
         let published = vec![None; all.len()];
+        let all: Ragged<u64> = all.iter().collect();
         let l = links(&all, &published, &groups, &SameStoryConfig::default());
         let pairs: Vec<(u32, u32)> = l.iter().map(|l| (l.a, l.b)).collect();
         assert_eq!(pairs, [(0, 1), (1, 3)]);
@@ -196,6 +199,7 @@ mod tests {
     fn the_date_window_applies() {
         let mut all = vec![vec![1, 2, 3, 4], vec![1, 2, 3, 4]];
         all.extend((0..50).map(|i| vec![100 + i]));
+        let all: Ragged<u64> = all.iter().collect();
         let groups: Vec<u32> = (0..all.len() as u32).collect();
         let mut published = vec![None; all.len()];
         published[0] = Some(0);
