@@ -343,12 +343,15 @@ impl Features {
             .map(|s| band_keys(s, params))
             .unwrap_or_default();
         let anchors = anchors(&hashes, params.anchor_window);
+        // positions come in increasing order, so a stable radix sort by
+        // shingle alone leaves each shingle's first position first; a
+        // comparison sort of the pairs was a third of this function
         let mut pairs: Vec<(u32, u32)> = hashes
             .iter()
             .zip(&starts)
             .map(|(&h, &p)| (h as u32, p))
             .collect();
-        pairs.sort_unstable();
+        radsort::sort_by_key(&mut pairs, |p| p.0);
         pairs.dedup_by_key(|p| p.0);
         let (shingles, positions) = pairs.into_iter().unzip();
         Features {
