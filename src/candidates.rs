@@ -167,7 +167,7 @@ impl CandidateKeys for Keys {
 }
 
 /// Candidate keys written to two [`Spill`]s (band keys, anchors) in blocks
-/// of 4,096 articles (the chunks candidate generation reads), with each
+/// of `CHUNK` articles (the chunks candidate generation reads), with each
 /// article's anchor count kept in memory. A large run's keys (about 1 KB an
 /// article) would otherwise be the largest thing it holds while finding
 /// candidates; a channel's posting lists read only that channel's spill.
