@@ -345,6 +345,8 @@ impl Engine {
                 },
             );
             stored?;
+            // each prepared record is read once: its storage can go
+            intake.prepared.discard_before(end)?;
             ready = done;
         }
         store(ready)?;

@@ -108,6 +108,44 @@ impl Spill {
             }
         }
     }
+
+    /// Gives back the storage of the records before `i`, which must not be
+    /// read again: a spill read once, in order, then no longer occupies the
+    /// page cache and disk as it is read (Linux; elsewhere the storage goes
+    /// when the spill is dropped). Whole pages only.
+    pub fn discard_before(&self, i: usize) -> io::Result<()> {
+        let Backend::File { file, writer: None } = &self.backend else {
+            return Ok(());
+        };
+        let end = self.spans.get(i).map_or(self.end, |&(at, _)| at);
+        punch_hole(file, end & !(PAGE - 1))
+    }
+}
+
+/// The granularity of [`Spill::discard_before`]: partial pages stay.
+const PAGE: u64 = 4096;
+
+#[cfg(target_os = "linux")]
+fn punch_hole(file: &File, len: u64) -> io::Result<()> {
+    use rustix::fs::{fallocate, FallocateFlags};
+    if len == 0 {
+        return Ok(());
+    }
+    match fallocate(
+        file,
+        FallocateFlags::PUNCH_HOLE | FallocateFlags::KEEP_SIZE,
+        0,
+        len,
+    ) {
+        // a file system without holes keeps the storage until the drop
+        Err(e) if e == rustix::io::Errno::OPNOTSUPP => Ok(()),
+        r => r.map_err(io::Error::from),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn punch_hole(_: &File, _: u64) -> io::Result<()> {
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -274,6 +312,27 @@ mod tests {
     #[test]
     fn file_records_read_back_as_written() {
         round_trip(Spill::file().unwrap());
+    }
+
+    #[test]
+    fn records_after_a_discard_read_back_whole() {
+        let mut s = Spill::file().unwrap();
+        // records that straddle pages: the discard keeps partial pages
+        let records: Vec<Vec<u8>> = (0..100u8).map(|i| vec![i; 1000 + usize::from(i)]).collect();
+        for r in &records {
+            s.push(r).unwrap();
+        }
+        s.finish().unwrap();
+        for cut in [0, 1, 7, 50, 99, 100] {
+            s.discard_before(cut).unwrap();
+            for (i, r) in records.iter().enumerate().skip(cut) {
+                assert_eq!(
+                    &*s.get(i).unwrap(),
+                    &r[..],
+                    "record {i} after a cut at {cut}"
+                );
+            }
+        }
     }
 
     #[test]
