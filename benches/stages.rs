@@ -34,6 +34,7 @@ use criterion::{BatchSize, Criterion, SamplingMode, Throughput};
 use reprint::boilerplate::{Boilerplate, DocSentences};
 use reprint::candidates::candidates;
 use reprint::cluster::{group, Edge};
+use reprint::evidence::evidence;
 use reprint::features::{Features, Prepared};
 use reprint::ingest::{Corpus, FieldNames, Input, Reader};
 use reprint::lsh::band_keys;
@@ -337,6 +338,20 @@ fn stages(c: &mut Criterion, d: &Data) {
                     .relation
                     .is_some()
             })
+        })
+    });
+    // the copy pairs as (member, parent): both texts re-read, tokenised
+    // with their spans and aligned, as the report's evidence is made
+    let pairs: Vec<(u32, u32)> = d.edges.iter().map(|e| (e.a, e.b)).collect();
+    g.throughput(Throughput::Elements(pairs.len() as u64));
+    g.bench_function("evidence", |b| {
+        b.iter_with_large_drop(|| {
+            evidence(
+                &pairs,
+                |i| d.articles[i as usize].text.as_str(),
+                |_, _| false,
+                params,
+            )
         })
     });
     g.finish();
