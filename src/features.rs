@@ -425,7 +425,7 @@ impl Features {
     /// left out.
     pub fn encode_verification(&self, e: &mut Encoder) {
         e.u32s(&self.shingles);
-        e.u32s(&self.positions);
+        e.narrow_u32s(&self.positions);
         e.u32(self.kept);
         e.u32(self.words);
         e.u64s(&self.salient);
@@ -437,7 +437,7 @@ impl Features {
         let mut d = Decoder::new(bytes);
         Ok(Features {
             shingles: d.u32s()?,
-            positions: d.u32s()?,
+            positions: d.narrow_u32s()?,
             kept: d.u32()?,
             words: d.u32()?,
             salient: d.u64s()?,

@@ -196,6 +196,26 @@ impl Encoder {
         }
     }
 
+    /// A length-prefixed run of `u32`, two bytes each when all fit (word
+    /// positions: articles under 65,536 words, nearly all of them).
+    pub fn narrow_u32s(&mut self, vs: &[u32]) {
+        let narrow = vs.iter().all(|&v| v <= u32::from(u16::MAX));
+        self.len(vs.len());
+        if narrow {
+            self.bytes.push(2);
+            self.bytes.reserve(2 * vs.len());
+            for &v in vs {
+                self.bytes.extend_from_slice(&(v as u16).to_le_bytes());
+            }
+        } else {
+            self.bytes.push(4);
+            self.bytes.reserve(4 * vs.len());
+            for &v in vs {
+                self.u32(v);
+            }
+        }
+    }
+
     /// A length-prefixed run of `u64`.
     pub fn u64s(&mut self, vs: &[u64]) {
         self.len(vs.len());
@@ -260,6 +280,28 @@ impl<'a> Decoder<'a> {
         Ok(b.chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect())
+    }
+
+    /// A run [`Encoder::narrow_u32s`] wrote.
+    pub fn narrow_u32s(&mut self) -> io::Result<Vec<u32>> {
+        let n = self.u32()? as usize;
+        match self.take(1)?[0] {
+            2 => Ok(self
+                .take(n.saturating_mul(2))?
+                .chunks_exact(2)
+                .map(|c| u32::from(u16::from_le_bytes([c[0], c[1]])))
+                .collect()),
+            4 => {
+                let b = self.take(n.saturating_mul(4))?;
+                Ok(b.chunks_exact(4)
+                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect())
+            }
+            w => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a spilled record with values {w} bytes wide"),
+            )),
+        }
     }
 
     /// A length-prefixed run of `u64`.
@@ -333,6 +375,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn narrow_runs_read_back_at_either_width() {
+        for vs in [vec![], vec![0, 7, 65_535], vec![1, 65_536, u32::MAX]] {
+            let mut e = Encoder::default();
+            e.narrow_u32s(&vs);
+            e.u32(9);
+            let wide = vs.iter().any(|&v| v > 65_535);
+            assert_eq!(
+                e.bytes.len(),
+                4 + 1 + vs.len() * if wide { 4 } else { 2 } + 4
+            );
+            let mut d = Decoder::new(&e.bytes);
+            assert_eq!(d.narrow_u32s().unwrap(), vs);
+            assert_eq!(d.u32().unwrap(), 9);
+        }
+        let mut e = Encoder::default();
+        e.u32(1);
+        e.bytes.push(3);
+        assert!(Decoder::new(&e.bytes).narrow_u32s().is_err());
     }
 
     #[test]
