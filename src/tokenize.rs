@@ -85,7 +85,9 @@ pub fn tokenize(plain: &str) -> Tokens {
     let mut capitalised = 0;
     let mut last_end = 0;
     for_each_word(plain, |w_start, w, ascii| {
-        if !t.ends.is_empty() && ends_sentence(&plain[last_end..w_start]) {
+        // most words follow a single space, which ends nothing
+        let spaced = w_start == last_end + 1 && plain.as_bytes()[last_end] == b' ';
+        if !t.ends.is_empty() && !spaced && ends_sentence(&plain[last_end..w_start]) {
             close_sentence(&mut t, sentence_begin, capitalised);
             sentence += 1;
             sentence_begin = t.ends.len();
@@ -306,20 +308,28 @@ impl<'a> Iterator for AsciiWords<'a> {
             let mut seen = class(s[start]);
             let mut j = start + 1;
             loop {
-                while j < s.len() && class(s[j]) & WORD != 0 {
-                    seen |= class(s[j]);
+                while j < s.len() {
+                    let c = class(s[j]);
+                    if c & WORD == 0 {
+                        break;
+                    }
+                    seen |= c;
                     j += 1;
                 }
-                // a mid character between two compatible characters
+                // a mid character between two compatible characters; most
+                // words end at a space, which joins nothing
                 if j + 1 < s.len() {
-                    let (prev, mid, next) = (class(s[j - 1]), class(s[j]), class(s[j + 1]));
-                    let both = prev & next;
-                    let joins = (mid & JOINS_LETTERS != 0 && both & ALPHA != 0)
-                        || (mid & JOINS_DIGITS != 0 && both & DIGIT != 0);
-                    if joins {
-                        seen |= mid | next;
-                        j += 2;
-                        continue;
+                    let mid = class(s[j]);
+                    if mid & (JOINS_LETTERS | JOINS_DIGITS) != 0 {
+                        let (prev, next) = (class(s[j - 1]), class(s[j + 1]));
+                        let both = prev & next;
+                        let joins = (mid & JOINS_LETTERS != 0 && both & ALPHA != 0)
+                            || (mid & JOINS_DIGITS != 0 && both & DIGIT != 0);
+                        if joins {
+                            seen |= mid | next;
+                            j += 2;
+                            continue;
+                        }
                     }
                 }
                 break;
