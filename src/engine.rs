@@ -376,7 +376,12 @@ impl Engine {
         (skipped, warnings): (Vec<Skipped>, Vec<Warning>),
         mut progress: impl FnMut(&str, usize),
     ) -> crate::Result<Report> {
-        let mut timings = Vec::new();
+        // reading (when streamed), preparing and spilling, from the
+        // intake's creation
+        let mut timings = vec![(
+            "intake".to_string(),
+            intake.started.elapsed().as_millis() as u64,
+        )];
         let mut clock = Instant::now();
         let mut lap = |name: &str, timings: &mut Vec<(String, u64)>| {
             timings.push((name.to_string(), clock.elapsed().as_millis() as u64));
@@ -694,12 +699,13 @@ pub struct Intake<'e> {
     sentences: Ragged<u64>,
     texts: TextStore,
     to_file: bool,
+    started: Instant,
 }
 
 impl<'e> Intake<'e> {
     /// Articles prepared together: enough to keep every thread busy, few
     /// enough that their texts are a small part of memory.
-    const CHUNK: usize = 1024;
+    pub const CHUNK: usize = 1024;
 
     fn new(engine: &'e Engine, texts: TextStore, to_file: bool) -> Self {
         Intake {
@@ -712,6 +718,7 @@ impl<'e> Intake<'e> {
             sentences: Ragged::default(),
             texts,
             to_file,
+            started: Instant::now(),
         }
     }
 
