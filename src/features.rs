@@ -111,12 +111,13 @@ impl Prepared {
                 .take_while(|c| !c.is_whitespace() && !c.is_alphanumeric())
                 .count()
         };
+        let mut source = plain.cursor();
         let spans = tokens
             .spans
             .iter()
             .map(|&(s, e)| {
-                let start = plain.to_source(s as usize);
-                let last = plain.to_source((e as usize).saturating_sub(1));
+                let start = source.to_source(s as usize);
+                let last = source.to_source((e as usize).saturating_sub(1));
                 let first = chars.before(start);
                 // the character after the one holding the word's last byte
                 // (a text with a word has a character before `last + 1`)

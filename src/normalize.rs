@@ -43,6 +43,18 @@ impl Plain {
     /// text (the nearest earlier character that was copied).
     pub fn to_source(&self, offset: usize) -> usize {
         let i = self.map.partition_point(|p| p.plain as usize <= offset);
+        self.source_in(i, offset)
+    }
+
+    /// [`Plain::to_source`] for offsets that mostly increase (the words of
+    /// the text in order): the cursor walks the pieces instead of
+    /// searching them for every offset.
+    pub fn cursor(&self) -> SourceCursor<'_> {
+        SourceCursor { plain: self, i: 0 }
+    }
+
+    /// The source offset of `offset`, which lies before piece `i`.
+    fn source_in(&self, i: usize, offset: usize) -> usize {
         let Some(piece) = i.checked_sub(1).map(|i| self.map[i]) else {
             return 0;
         };
@@ -52,6 +64,30 @@ impl Plain {
         // past the piece (a line break the plain text added): its last byte
         let delta = (offset - piece.plain as usize).min(piece.len.saturating_sub(1) as usize);
         piece.src as usize + delta
+    }
+}
+
+/// Maps plain-text offsets back to the original in order; see
+/// [`Plain::cursor`].
+pub struct SourceCursor<'p> {
+    plain: &'p Plain,
+    // the number of pieces that start at or before the last offset
+    i: usize,
+}
+
+impl SourceCursor<'_> {
+    /// The same as [`Plain::to_source`].
+    pub fn to_source(&mut self, offset: usize) -> usize {
+        let map = &self.plain.map;
+        if self.i > 0 && map[self.i - 1].plain as usize > offset {
+            // backwards: search again
+            self.i = map.partition_point(|p| p.plain as usize <= offset);
+        } else {
+            while self.i < map.len() && map[self.i].plain as usize <= offset {
+                self.i += 1;
+            }
+        }
+        self.plain.source_in(self.i, offset)
     }
 }
 
@@ -238,6 +274,20 @@ fn next_invisible(s: &str) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cursor_maps_offsets_as_the_search_does() {
+        let text =
+            "# A *title*\n\nSome [linked](http://x.y) text, `code` &amp; more.\n\n- one\n- two €\n";
+        let p = plain_text(text);
+        let n = p.text.len();
+        let mut c = p.cursor();
+        // forwards, then backwards, then jumping about
+        let order = (0..n).chain((0..n).rev()).chain((0..n).map(|i| i * 7 % n));
+        for at in order {
+            assert_eq!(c.to_source(at), p.to_source(at), "offset {at}");
+        }
+    }
 
     /// Found by the `normalize_tokenize` fuzz target: an HTML tag left
     /// open at the end of the text, ending in a multi-byte character,
