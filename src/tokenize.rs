@@ -477,8 +477,9 @@ mod tests {
         // random (a fixed LCG: the same cases on every run)
         let alphabet = b"aZ09_.',:;- \n\"!?()$%&/";
         let mut state = 0x2545_f491_4f6c_dd1du64;
-        for _ in 0..20_000 {
-            let len = (state >> 59) as usize + 1;
+        for case in 0..20_000 {
+            // short texts, and some longer ones
+            let len = (state >> 59) as usize + 1 + if case % 4 == 0 { 150 } else { 0 };
             let text: String = (0..len)
                 .map(|_| {
                     state = state
