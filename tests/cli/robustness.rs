@@ -761,3 +761,25 @@ fn fuzz_case_spans_never_run_backwards() {
         }
     }
 }
+
+/// A temporary folder that cannot be used (texts and fingerprints spill
+/// there) is an error naming it, with exit code 2, and the run ends: the
+/// reader, already reading on its own thread, stops when the intake fails.
+#[test]
+fn an_unusable_temporary_folder_is_an_error_naming_it() {
+    let dir = TestDir::new("unusable-tmpdir");
+    // several chunks of records, so that the reader is still going
+    let records: Vec<_> = (0..3000)
+        .map(|i| json!({"id": format!("a{i}"), "text": story(i)}))
+        .collect();
+    dir.write_jsonl("feed.jsonl", &records);
+    let missing = dir.path().join("no-such-folder");
+    let missing = missing.to_str().expect("a UTF-8 path");
+    let run = dir.run_env(
+        &["cluster", "feed.jsonl", "--format", "json"],
+        &[("TMPDIR", missing)],
+    );
+    assert_eq!(run.code, 2, "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains(missing), "stderr:\n{}", run.stderr);
+    assert!(run.stdout.is_empty(), "stdout:\n{}", run.stdout);
+}

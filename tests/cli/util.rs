@@ -75,6 +75,11 @@ impl TestDir {
     pub fn run_stdin(&self, args: &[&str], stdin: &[u8]) -> Run {
         run_in(&self.path, args, Some(stdin))
     }
+
+    /// Same, with environment variables set for the child.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        run_with(&self.path, args, None, env)
+    }
 }
 
 impl Drop for TestDir {
@@ -98,8 +103,14 @@ pub struct Run {
 /// Runs the binary in `dir`. Checks that hold for every run live here: no
 /// panic message, no panic exit code, no death by signal.
 pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    run_with(dir, args, stdin, &[])
+}
+
+/// [`run_in`] with environment variables set for the child.
+pub fn run_with(dir: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_reprint"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         // a stray NO_COLOR or terminal setting must not change the output
         .env_remove("NO_COLOR")
