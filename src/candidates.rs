@@ -467,31 +467,33 @@ impl Postings {
     /// slot, key, list bounds) is taken for every key before the next
     /// step: the reads of different keys do not wait on each other, and at
     /// a million articles, where the lists are far larger than the caches,
-    /// nearly every read is a miss.
-    fn lists<'a>(&'a self, keys: &[u64], out: &mut Vec<&'a [u32]>) {
-        let slots: Vec<(u32, u32)> = keys
-            .iter()
-            .map(|&k| {
-                let prefix = (k >> (64 - self.bits)) as usize;
-                (self.dir[prefix], self.dir[prefix + 1])
-            })
-            .collect();
-        let found: Vec<Option<usize>> = keys
-            .iter()
-            .zip(&slots)
-            .map(|(&k, &(from, to))| {
-                let (from, to) = (from as usize, to as usize);
-                self.keys[from..to]
-                    .iter()
-                    .position(|&x| x == k)
-                    .map(|i| from + i)
-            })
-            .collect();
-        out.clear();
-        out.extend(found.iter().map(|f| match *f {
-            Some(i) => &self.docs[self.starts[i] as usize..self.starts[i + 1] as usize],
-            None => &[],
+    /// nearly every read is a miss. `bounds` is scratch, reused by the
+    /// caller across articles.
+    fn lists<'a>(
+        &'a self,
+        keys: &[u64],
+        bounds: &mut Vec<(usize, usize)>,
+        out: &mut Vec<&'a [u32]>,
+    ) {
+        bounds.clear();
+        bounds.extend(keys.iter().map(|&k| {
+            let prefix = (k >> (64 - self.bits)) as usize;
+            (self.dir[prefix] as usize, self.dir[prefix + 1] as usize)
         }));
+        // each directory slot becomes its key's list bounds (empty when
+        // the key is not shared)
+        for (&k, b) in keys.iter().zip(bounds.iter_mut()) {
+            *b = match self.keys[b.0..b.1].iter().position(|&x| x == k) {
+                Some(i) => (b.0 + i, b.0 + i + 1),
+                None => (0, 0),
+            };
+        }
+        out.clear();
+        out.extend(
+            bounds.iter().map(|&(i, after)| {
+                &self.docs[self.starts[i] as usize..self.starts[after] as usize]
+            }),
+        );
     }
 }
 
@@ -545,7 +547,7 @@ pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) ->
         .flat_map_iter(|r| {
             let k = keys.chunk(r.clone());
             let mut out = Vec::new();
-            let (mut posting, mut lists) = (Vec::new(), Vec::new());
+            let (mut posting, mut bounds, mut lists) = (Vec::new(), Vec::new(), Vec::new());
             for i in 0..k.len() {
                 let (band_keys, own) = (k.band_keys(i), k.anchors(i));
                 let d = (r.start + i) as u32;
@@ -557,12 +559,12 @@ pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) ->
                         .enumerate()
                         .map(|(j, &key)| band_key(j, key)),
                 );
-                lsh.lists(&posting, &mut lists);
+                lsh.lists(&posting, &mut bounds, &mut lists);
                 for list in &lists {
                     found.extend(partners(list, d, cfg).map(|e| (e, LSH)));
                 }
                 let mut counts: FxHashMap<u32, u32> = FxHashMap::default();
-                anchors.lists(own, &mut lists);
+                anchors.lists(own, &mut bounds, &mut lists);
                 for list in &lists {
                     for e in partners(list, d, cfg) {
                         *counts.entry(e).or_default() += 1;

@@ -276,6 +276,10 @@ impl<'a> Decoder<'a> {
     /// A length-prefixed run of `u32`.
     pub fn u32s(&mut self) -> io::Result<Vec<u32>> {
         let n = self.u32()? as usize;
+        self.u32_run(n)
+    }
+
+    fn u32_run(&mut self, n: usize) -> io::Result<Vec<u32>> {
         let b = self.take(n.saturating_mul(4))?;
         Ok(b.chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -291,12 +295,7 @@ impl<'a> Decoder<'a> {
                 .chunks_exact(2)
                 .map(|c| u32::from(u16::from_le_bytes([c[0], c[1]])))
                 .collect()),
-            4 => {
-                let b = self.take(n.saturating_mul(4))?;
-                Ok(b.chunks_exact(4)
-                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect())
-            }
+            4 => self.u32_run(n),
             w => Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!("a spilled record with values {w} bytes wide"),
