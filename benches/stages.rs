@@ -234,7 +234,7 @@ fn stages(c: &mut Criterion, d: &Data) {
     g.bench_function("normalize_tokenize", |b| {
         b.iter(|| {
             for a in &d.articles {
-                black_box(tokenize(&plain_text(&a.text).text));
+                black_box(tokenize(&plain_text(&a.text).text, params.seed));
             }
         })
     });
@@ -251,7 +251,7 @@ fn stages(c: &mut Criterion, d: &Data) {
     g.bench_function("tokenize", |b| {
         b.iter(|| {
             for p in &d.plains {
-                black_box(tokenize(&p.text));
+                black_box(tokenize(&p.text, params.seed));
             }
         })
     });

@@ -18,7 +18,7 @@ use crate::lsh::band_keys;
 use crate::minhash::{MinHasher, Signature};
 use crate::normalize::{plain_text, Plain};
 use crate::params::Params;
-use crate::shingle::{shingles, word_hash};
+use crate::shingle::shingles;
 use crate::spill::{Decoder, Encoder};
 use crate::tokenize::{tokenize, Tokens};
 
@@ -75,12 +75,12 @@ impl Prepared {
         params: &Params,
         wanted: impl Fn(u64) -> bool,
     ) -> HashMap<u64, String> {
-        let (prep, tokens, _) = Prepared::analyse(text, params, false);
+        let (prep, tokens, plain) = Prepared::analyse(text, params, false);
         prep.words
             .iter()
             .enumerate()
             .filter(|&(_, &h)| wanted(h))
-            .map(|(i, &h)| (h, tokens.word(i).to_string()))
+            .map(|(i, &h)| (h, tokens.word(&plain.text, i)))
             .collect()
     }
 
@@ -138,8 +138,10 @@ impl Prepared {
     /// tenth of the work.
     fn analyse(text: &str, params: &Params, fingerprint: bool) -> (Prepared, Tokens, Plain) {
         let plain = plain_text(text);
-        let tokens = tokenize(&plain.text);
-        let words: Vec<u64> = tokens.words().map(|w| word_hash(w, params.seed)).collect();
+        let mut tokens = tokenize(&plain.text, params.seed);
+        // the hashes move into the Prepared: what the caller gets back of
+        // the tokens is their spans and flags
+        let words = std::mem::take(&mut tokens.hashes);
         let mut salient = vec![0u64; words.len().div_ceil(64)];
         for (i, _) in tokens.salient.iter().enumerate().filter(|(_, &s)| s) {
             salient[i / 64] |= 1 << (i % 64);

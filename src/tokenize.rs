@@ -21,11 +21,16 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
 
+use crate::shingle::word_hash;
+
 /// The words of one text.
 #[derive(Debug, Clone, Default)]
 pub struct Tokens {
-    buf: String,
-    ends: Vec<u32>,
+    /// Hash of each normalised word ([`word_hash`] with the seed given):
+    /// words are hashed as they are found, never collected as strings
+    /// (copying and lower-casing every word into a buffer, and reading it
+    /// back to hash, cost a fifth of tokenising).
+    pub hashes: Vec<u64>,
     /// Byte span of each word in the plain text.
     pub spans: Vec<(u32, u32)>,
     /// Whether each word is a name or a number.
@@ -42,44 +47,47 @@ pub struct Tokens {
 impl Tokens {
     /// Number of words.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.hashes.len()
     }
 
     /// True when there are no words.
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.hashes.is_empty()
     }
 
-    /// The normalised word `i`.
-    pub fn word(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.buf[start..self.ends[i] as usize]
-    }
-
-    /// The normalised words, in order.
-    pub fn words(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        let mut start = 0;
-        self.ends.iter().map(move |&end| {
-            let w = &self.buf[start..end as usize];
-            start = end as usize;
-            w
-        })
+    /// The normalised word `i` of `plain`, the text these are the words of.
+    pub fn word(&self, plain: &str, i: usize) -> String {
+        let (start, end) = self.spans[i];
+        normalized(&plain[start as usize..end as usize])
     }
 }
 
-/// Splits and normalises `plain` into words.
-pub fn tokenize(plain: &str) -> Tokens {
+/// The normalised form of one word as [`tokenize`] finds it.
+pub fn normalized(w: &str) -> String {
+    let mut out = String::with_capacity(w.len());
+    if w.is_ascii() {
+        out.push_str(w);
+        out.make_ascii_lowercase();
+    } else {
+        normalize_word(w, &mut out);
+    }
+    out
+}
+
+/// Splits and normalises `plain` into words, hashed with `seed`.
+pub fn tokenize(plain: &str, seed: u64) -> Tokens {
     // about one word in six bytes of prose: most texts never regrow
     let guess = plain.len() / 6 + 1;
     let mut t = Tokens {
-        buf: String::with_capacity(plain.len()),
-        ends: Vec::with_capacity(guess),
+        hashes: Vec::with_capacity(guess),
         spans: Vec::with_capacity(guess),
         salient: Vec::with_capacity(guess),
         lower: Vec::with_capacity(guess),
         sentence: Vec::with_capacity(guess),
         sentences: 0,
     };
+    // the one word that needs changing before it is hashed
+    let mut scratch = String::new();
     let mut sentence = 0u32;
     let mut sentence_begin = 0;
     let mut capitalised = 0;
@@ -87,32 +95,37 @@ pub fn tokenize(plain: &str) -> Tokens {
     for_each_word(plain, |w_start, w, ascii| {
         // most words follow a single space, which ends nothing
         let spaced = w_start == last_end + 1 && plain.as_bytes()[last_end] == b' ';
-        if !t.ends.is_empty() && !spaced && ends_sentence(&plain[last_end..w_start]) {
-            close_sentence(&mut t, sentence_begin, capitalised);
+        if !t.hashes.is_empty() && !spaced && ends_sentence(&plain[last_end..w_start]) {
+            close_sentence(&mut t, plain, sentence_begin, capitalised);
             sentence += 1;
-            sentence_begin = t.ends.len();
+            sentence_begin = t.hashes.len();
             capitalised = 0;
         }
-        let (upper, lower, numeric) = if let Some(classes) = ascii {
+        let (hash, upper, lower, numeric) = if let Some(classes) = ascii {
             let initial = w.as_bytes()[0];
-            t.buf.push_str(w);
-            if classes & UPPER != 0 {
-                let at = t.buf.len() - w.len();
-                t.buf[at..].make_ascii_lowercase();
-            }
+            let hash = if classes & UPPER != 0 {
+                scratch.clear();
+                scratch.push_str(w);
+                scratch.make_ascii_lowercase();
+                word_hash(&scratch, seed)
+            } else {
+                word_hash(w, seed)
+            };
             (
+                hash,
                 initial.is_ascii_uppercase(),
                 initial.is_ascii_lowercase(),
                 classes & DIGIT != 0,
             )
         } else {
-            let before = t.buf.len();
-            normalize_word(w, &mut t.buf);
-            if t.buf.len() == before {
+            scratch.clear();
+            normalize_word(w, &mut scratch);
+            if scratch.is_empty() {
                 return;
             }
             let initial = w.chars().next();
             (
+                word_hash(&scratch, seed),
                 initial.is_some_and(char::is_uppercase),
                 initial.is_some_and(char::is_lowercase),
                 w.chars().any(char::is_numeric),
@@ -120,16 +133,16 @@ pub fn tokenize(plain: &str) -> Tokens {
         };
         last_end = w_start + w.len();
         let start = w_start as u32;
-        t.ends.push(t.buf.len() as u32);
+        t.hashes.push(hash);
         t.spans.push((start, start + w.len() as u32));
         capitalised += usize::from(upper);
         t.lower.push(lower);
-        let sentence_start = t.ends.len() - 1 == sentence_begin;
+        let sentence_start = t.hashes.len() - 1 == sentence_begin;
         t.salient.push((upper && !sentence_start) || numeric);
         t.sentence.push(sentence);
     });
-    if !t.ends.is_empty() {
-        close_sentence(&mut t, sentence_begin, capitalised);
+    if !t.hashes.is_empty() {
+        close_sentence(&mut t, plain, sentence_begin, capitalised);
         sentence += 1;
     }
     t.sentences = sentence;
@@ -377,12 +390,15 @@ fn ends_sentence_from(gap: &str, mut terminated: bool) -> bool {
 }
 
 /// A title-case heading capitalises every word: its words are not names
-/// for that (numbers still are facts).
-fn close_sentence(t: &mut Tokens, begin: usize, capitalised: usize) {
-    let words = t.ends.len() - begin;
+/// for that (numbers still are facts, found as for any word).
+fn close_sentence(t: &mut Tokens, plain: &str, begin: usize, capitalised: usize) {
+    let words = t.hashes.len() - begin;
     if words >= 3 && capitalised * 5 >= words * 3 {
-        for i in begin..t.ends.len() {
-            let numeric = t.word(i).chars().any(char::is_numeric);
+        for i in begin..t.hashes.len() {
+            let (start, end) = t.spans[i];
+            let numeric = plain[start as usize..end as usize]
+                .chars()
+                .any(char::is_numeric);
             t.salient[i] = numeric;
         }
     }
@@ -408,8 +424,8 @@ mod tests {
     use super::*;
 
     fn words(s: &str) -> Vec<String> {
-        let t = tokenize(s);
-        (0..t.len()).map(|i| t.word(i).to_string()).collect()
+        let t = tokenize(s, 0);
+        (0..t.len()).map(|i| t.word(s, i)).collect()
     }
 
     #[test]
@@ -450,10 +466,11 @@ mod tests {
 
     #[test]
     fn salient_words_are_names_and_numbers() {
-        let t = tokenize("Putin met Abedi in 2025. Then he left.");
+        let text = "Putin met Abedi in 2025. Then he left.";
+        let t = tokenize(text, 0);
         let sal: Vec<_> = (0..t.len())
             .filter(|&i| t.salient[i])
-            .map(|i| t.word(i))
+            .map(|i| t.word(text, i))
             .collect();
         assert_eq!(sal, ["abedi", "2025"]);
         assert_eq!(t.sentences, 2);
@@ -462,10 +479,11 @@ mod tests {
 
     #[test]
     fn title_case_headings_hold_no_names() {
-        let t = tokenize("Bilateral Cooperation in Key Digital Sectors\nThe deal with Iran.");
+        let text = "Bilateral Cooperation in Key Digital Sectors\nThe deal with Iran.";
+        let t = tokenize(text, 0);
         let sal: Vec<_> = (0..t.len())
             .filter(|&i| t.salient[i])
-            .map(|i| t.word(i))
+            .map(|i| t.word(text, i))
             .collect();
         assert_eq!(sal, ["iran"]);
         assert!(t.lower[2] && !t.lower[0]);
@@ -611,7 +629,35 @@ mod tests {
     }
 
     #[test]
+    fn each_hash_is_the_hash_of_the_normalised_word() {
+        // lower case, capitals, digits, ligatures, curly apostrophes,
+        // Arabic letters that change, and a word that normalises to nothing
+        let text = "The BBC’s ﬁnal 2025 report, كتاب علي \u{640} and Россия.";
+        for seed in [0, 7] {
+            let t = tokenize(text, seed);
+            assert_eq!(t.len(), 9);
+            for i in 0..t.len() {
+                assert_eq!(t.hashes[i], word_hash(&t.word(text, i), seed), "word {i}");
+            }
+        }
+        assert_eq!(
+            words(text),
+            [
+                "the",
+                "bbc's",
+                "final",
+                "2025",
+                "report",
+                "کتاب",
+                "علی",
+                "and",
+                "россия"
+            ]
+        );
+    }
+
+    #[test]
     fn punctuation_only_is_empty() {
-        assert!(tokenize(" -- ... !!").is_empty());
+        assert!(tokenize(" -- ... !!", 0).is_empty());
     }
 }

@@ -35,8 +35,9 @@ fn hashes(range: std::ops::Range<u64>) -> Vec<u64> {
 }
 
 fn words_of(text: &str) -> Vec<String> {
-    let t = tokenize(&plain_text(text).text);
-    (0..t.len()).map(|i| t.word(i).to_string()).collect()
+    let plain = plain_text(text).text;
+    let t = tokenize(&plain, 0);
+    (0..t.len()).map(|i| t.word(&plain, i)).collect()
 }
 
 fn features(text: &str, params: &Params) -> Features {
