@@ -117,35 +117,97 @@ pub struct Boilerplate {
     global: HashSet<u64>,
 }
 
-/// Each distinct value of a sorted slice with the number of its copies.
 /// The items of every article in one exactly sized vector: a parallel
 /// `collect` of a flat map holds its items twice at its peak (lists of
 /// pieces, then the whole), and at a million articles these vectors are
-/// the largest allocations of a run. Items are made twice, once to count.
-fn gather<T, I>(docs: &[DocSentences<'_>], items: impl Fn(&DocSentences<'_>) -> I + Sync) -> Vec<T>
+/// the largest allocations of a run. Each article writes at most `bound`
+/// items; the parts are then packed together, rather than made twice (once
+/// to count them).
+fn gather<T>(
+    docs: &[DocSentences<'_>],
+    bound: impl Fn(&DocSentences<'_>) -> usize + Sync,
+    items: impl Fn(&DocSentences<'_>, &mut dyn FnMut(T)) + Sync,
+) -> Vec<T>
 where
     T: Copy + Default + Send + Sync,
-    I: IntoIterator<Item = T>,
 {
     const CHUNK: usize = 4096;
-    let counts: Vec<usize> = docs
+    let bounds: Vec<usize> = docs
         .par_chunks(CHUNK)
-        .map(|c| c.iter().map(|d| items(d).into_iter().count()).sum())
+        .map(|c| c.iter().map(&bound).sum())
         .collect();
-    let mut out = vec![T::default(); counts.iter().sum()];
-    let mut parts = Vec::with_capacity(counts.len());
+    let mut out = vec![T::default(); bounds.iter().sum()];
+    let mut parts = Vec::with_capacity(bounds.len());
     let mut rest = out.as_mut_slice();
-    for &n in &counts {
+    for &n in &bounds {
         let (part, after) = std::mem::take(&mut rest).split_at_mut(n);
         parts.push(part);
         rest = after;
     }
-    docs.par_chunks(CHUNK).zip(parts).for_each(|(c, part)| {
-        for (slot, item) in part.iter_mut().zip(c.iter().flat_map(&items)) {
-            *slot = item;
-        }
-    });
+    let written: Vec<usize> = docs
+        .par_chunks(CHUNK)
+        .zip(parts)
+        .map(|(c, part)| {
+            let mut n = 0;
+            for d in c {
+                items(d, &mut |item| {
+                    part[n] = item;
+                    n += 1;
+                });
+            }
+            n
+        })
+        .collect();
+    let (mut from, mut to) = (0, 0);
+    for (&n, &b) in written.iter().zip(&bounds) {
+        out.copy_within(from..from + n, to);
+        from += b;
+        to += n;
+    }
+    out.truncate(to);
     out
+}
+
+/// An article's distinct sentences, sorted (`learn` sorts them all after:
+/// the order within an article does not count), without a hash set.
+fn distinct(sentences: &[u64], scratch: &mut Vec<u64>) {
+    scratch.clear();
+    scratch.extend_from_slice(sentences);
+    scratch.sort_unstable();
+    scratch.dedup();
+}
+
+/// Where the sentences `keep` takes first occur, in order: few of an
+/// article's sentences are frequent, so those are looked up first, then
+/// whether each occurred before (a scan in a short article, a set in a
+/// long one, so that no article costs the square of its length).
+fn firsts(sentences: &[u64], keep: impl Fn(u64) -> bool) -> Vec<usize> {
+    let kept = (0..sentences.len()).filter(|&j| keep(sentences[j]));
+    if sentences.len() <= 64 {
+        kept.filter(|&j| !sentences[..j].contains(&sentences[j]))
+            .collect()
+    } else {
+        let mut seen = FxHashSet::default();
+        kept.filter(|&j| seen.insert(sentences[j])).collect()
+    }
+}
+
+/// The (sentence, neighbour) pairs of [`contribution`], for the sentences
+/// `keep` takes.
+fn neighbour_pairs(
+    sentences: &[u64],
+    keep: impl Fn(u64) -> bool,
+) -> impl Iterator<Item = (u64, u64)> + '_ {
+    firsts(sentences, keep).into_iter().flat_map(move |j| {
+        let s = sentences[j];
+        let prev = j.checked_sub(1).map(|p| sentences[p]);
+        let next = sentences.get(j + 1).copied();
+        [prev, next]
+            .into_iter()
+            .flatten()
+            .filter(move |&n| n != s)
+            .map(move |n| (s, n))
+    })
 }
 
 fn runs<T: PartialEq>(sorted: &[T]) -> impl Iterator<Item = (&T, u32)> {
@@ -166,14 +228,17 @@ impl Boilerplate {
             *outlet_docs.entry(o).or_default() += 1;
         }
         // (outlet, sentence) once per article carrying it
-        let mut keyed: Vec<(u32, u64)> = gather(docs, |d| {
-            let distinct = match d.outlet {
-                Some(_) => contribution(d.sentences).0,
-                None => Vec::new(),
-            };
-            let o = d.outlet.unwrap_or_default();
-            distinct.into_iter().map(move |s| (o, s))
-        });
+        let mut keyed: Vec<(u32, u64)> = gather(
+            docs,
+            |d| d.outlet.map_or(0, |_| d.sentences.len()),
+            |d, out| {
+                if let Some(o) = d.outlet {
+                    let mut seen = Vec::new();
+                    distinct(d.sentences, &mut seen);
+                    seen.iter().for_each(|&s| out((o, s)));
+                }
+            },
+        );
         keyed.par_sort_unstable();
         let per_outlet = runs(&keyed)
             .filter(|&(&(o, _), n)| rules.outlet_rule(n, outlet_docs.get(&o).copied().unwrap_or(1)))
@@ -182,7 +247,15 @@ impl Boilerplate {
         drop(keyed);
 
         // sentences in enough articles to be stock text: the candidates
-        let mut all: Vec<u64> = gather(docs, |d| contribution(d.sentences).0);
+        let mut all: Vec<u64> = gather(
+            docs,
+            |d| d.sentences.len(),
+            |d, out| {
+                let mut seen = Vec::new();
+                distinct(d.sentences, &mut seen);
+                seen.iter().for_each(|&s| out(s));
+            },
+        );
         all.par_sort_unstable();
         let frequent: FxHashMap<u64, u32> = runs(&all)
             .filter(|&(_, n)| n >= rules.global_min_docs)
@@ -204,11 +277,10 @@ impl Boilerplate {
             .flat_map_iter(|(i, d)| {
                 let outlet = d.outlet.map_or(u64::MAX - i as u64, u64::from);
                 let frequent = &frequent;
-                contribution(d.sentences)
-                    .0
+                let sentences = d.sentences;
+                firsts(sentences, |s| frequent.contains_key(&s))
                     .into_iter()
-                    .filter(move |s| frequent.contains_key(s))
-                    .map(move |s| (s, outlet))
+                    .map(move |j| (sentences[j], outlet))
             })
             .collect();
         outlets.par_sort_unstable();
@@ -225,10 +297,8 @@ impl Boilerplate {
             .par_iter()
             .flat_map_iter(|d| {
                 let frequent = &frequent;
-                contribution(d.sentences)
-                    .1
-                    .into_iter()
-                    .filter(move |(s, _)| frequent.contains_key(s))
+                let sentences = d.sentences;
+                neighbour_pairs(sentences, |s| frequent.contains_key(&s))
             })
             .collect();
         pairs.par_sort_unstable();
@@ -290,6 +360,137 @@ impl Boilerplate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    /// `learn` counted straight from each article's `contribution` in hash
+    /// maps, as the definition reads.
+    fn learn_by_definition(
+        docs: &[DocSentences<'_>],
+        rules: &BoilerplateRules,
+    ) -> Vec<(Option<u32>, u64)> {
+        let mut outlet_docs: HashMap<u32, u32> = HashMap::new();
+        let mut per_pair: HashMap<(u32, u64), u32> = HashMap::new();
+        let mut docs_of: HashMap<u64, u32> = HashMap::new();
+        let mut outlets_of: HashMap<u64, HashSet<u64>> = HashMap::new();
+        let mut neighbours: HashMap<(u64, u64), u32> = HashMap::new();
+        for (i, d) in docs.iter().enumerate() {
+            let (distinct, pairs) = contribution(d.sentences);
+            if let Some(o) = d.outlet {
+                *outlet_docs.entry(o).or_default() += 1;
+            }
+            for &s in &distinct {
+                if let Some(o) = d.outlet {
+                    *per_pair.entry((o, s)).or_default() += 1;
+                }
+                *docs_of.entry(s).or_default() += 1;
+                let outlet = d.outlet.map_or(u64::MAX - i as u64, u64::from);
+                outlets_of.entry(s).or_default().insert(outlet);
+            }
+            for p in pairs {
+                *neighbours.entry(p).or_default() += 1;
+            }
+        }
+        let mut out: Vec<(Option<u32>, u64)> = per_pair
+            .iter()
+            .filter(|&(&(o, _), &n)| rules.outlet_rule(n, outlet_docs[&o]))
+            .map(|(&(o, s), _)| (Some(o), s))
+            .collect();
+        for (&s, &n) in &docs_of {
+            let cohesion = neighbours
+                .iter()
+                .filter(|&(&(a, _), _)| a == s)
+                .map(|(_, &c)| c)
+                .max()
+                .unwrap_or(0);
+            if n >= rules.global_min_docs
+                && rules.global_rule(n, outlets_of[&s].len() as u32, cohesion)
+            {
+                out.push((None, s));
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn an_articles_own_counts_are_its_contribution() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % n
+        };
+        for _ in 0..2_000 {
+            // short and long articles (both ways of finding repeats)
+            let len = if next(4) == 0 {
+                65 + next(100)
+            } else {
+                next(64)
+            };
+            let vocabulary = 1 + next(50);
+            let sentences: Vec<u64> = (0..len).map(|_| next(vocabulary)).collect();
+            let (distinct_in_order, pairs) = contribution(&sentences);
+            let found: Vec<u64> = firsts(&sentences, |_| true)
+                .into_iter()
+                .map(|j| sentences[j])
+                .collect();
+            assert_eq!(found, distinct_in_order);
+            let mut sorted = Vec::new();
+            distinct(&sentences, &mut sorted);
+            let mut expected = distinct_in_order.clone();
+            expected.sort_unstable();
+            assert_eq!(sorted, expected);
+            assert_eq!(
+                neighbour_pairs(&sentences, |_| true).collect::<Vec<_>>(),
+                pairs
+            );
+            // only the kept sentences' pairs
+            let odd: Vec<_> = neighbour_pairs(&sentences, |s| s % 2 == 1).collect();
+            let expected: Vec<_> = pairs.into_iter().filter(|(s, _)| s % 2 == 1).collect();
+            assert_eq!(odd, expected);
+        }
+    }
+
+    #[test]
+    fn learning_counts_as_the_definition_does() {
+        // random corpora with sentences repeated within and across
+        // articles, some articles longer than the short-article scan, some
+        // without an outlet (a fixed LCG: the same cases on every run)
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % n
+        };
+        for case in 0..30 {
+            let articles = 20 + next(200) as usize;
+            let vocabulary = 5 + next(60);
+            let corpus: Vec<(Option<u32>, Vec<u64>)> = (0..articles)
+                .map(|_| {
+                    let len = if next(8) == 0 {
+                        65 + next(80)
+                    } else {
+                        next(30)
+                    };
+                    let outlet = (next(5) != 0).then(|| next(6) as u32);
+                    (outlet, (0..len).map(|_| 1 + next(vocabulary)).collect())
+                })
+                .collect();
+            let docs: Vec<DocSentences<'_>> = corpus
+                .iter()
+                .map(|(outlet, s)| DocSentences {
+                    outlet: *outlet,
+                    sentences: s,
+                })
+                .collect();
+            let rules = BoilerplateRules::default();
+            let mut learned: Vec<_> = Boilerplate::learn(&docs, &rules).entries().collect();
+            learned.sort_unstable();
+            assert_eq!(learned, learn_by_definition(&docs, &rules), "case {case}");
+        }
+    }
 
     #[test]
     fn an_outlets_footer_is_learned() {
