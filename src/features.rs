@@ -159,8 +159,20 @@ impl Prepared {
         candidates.dedup();
         let mut common = vec![false; candidates.len()];
         if !candidates.is_empty() {
-            for (w, _) in words.iter().zip(&tokens.lower).filter(|(_, &l)| l) {
-                if let Ok(k) = candidates.binary_search(w) {
+            // a 1,024-bit filter of the candidates' top bits (xxh3 bits are
+            // uniform) turns most lower-case words away before a search
+            let bit = |w: u64| ((w >> 60) as usize, 1u64 << ((w >> 54) & 63));
+            let mut filter = [0u64; 16];
+            for &c in &candidates {
+                let (slot, mask) = bit(c);
+                filter[slot] |= mask;
+            }
+            for (&w, _) in words.iter().zip(&tokens.lower).filter(|(_, &l)| l) {
+                let (slot, mask) = bit(w);
+                if filter[slot] & mask == 0 {
+                    continue;
+                }
+                if let Ok(k) = candidates.binary_search(&w) {
                     common[k] = true;
                 }
             }
