@@ -486,6 +486,23 @@ mod tests {
     }
 
     #[test]
+    fn a_capitalised_word_also_written_in_lower_case_is_no_name() {
+        let params = Params::default();
+        // many lower-case words, so that most pass the filter's test
+        let filler: String = (0..300).map(|i| format!("word{i} ")).collect();
+        let text = format!(
+            "The firm Apple grew. {filler}. An apple a day. Reports by Cook and Reuters in 2025."
+        );
+        let prep = Prepared::new(&text, &params);
+        let mut expected: Vec<u64> = ["cook", "reuters", "2025"]
+            .iter()
+            .map(|w| crate::shingle::word_hash(w, params.seed))
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(prep.names, expected);
+    }
+
+    #[test]
     fn salient_bits_follow_kept_words() {
         let p = Params::default();
         let h = MinHasher::new(&p);
