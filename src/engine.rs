@@ -18,7 +18,7 @@ use crate::boilerplate::{Boilerplate, BoilerplateRules, DocSentences};
 use crate::candidates::{candidates, CandidateConfig, SpilledKeys};
 use crate::cluster::{group, Edge};
 use crate::error::Error;
-use crate::evidence::{evidence, Evidence};
+use crate::evidence::{evidence, evidence_of, Evidence};
 use crate::features::{Features, Prepared};
 use crate::ingest::{Corpus, Skipped, Warning};
 use crate::minhash::MinHasher;
@@ -28,7 +28,7 @@ use crate::ragged::Ragged;
 use crate::report::{round4, ArticleLine, Group, Member, Report, SameStory, Stats};
 use crate::same_story::{links, Link, SameStoryConfig};
 use crate::spill::{Encoder, Spill};
-use crate::texts::TextStore;
+use crate::texts::{Alignments, TextStore};
 use crate::verify::{verify, Thresholds, Verdict};
 
 /// Everything that configures a run.
@@ -246,6 +246,9 @@ impl Engine {
             TextStore::dropped()
         };
         let mut intake = Intake::new(self, texts, false);
+        if self.evidence {
+            intake.alignments = Some(Alignments::new(Spill::memory()));
+        }
         intake.pending = corpus.articles;
         // held in memory, records cannot fail to be written or read back
         let _ = intake.flush();
@@ -265,6 +268,10 @@ impl Engine {
         };
         let mut intake = Intake::new(self, texts, true);
         intake.prepared = intake.new_spill().map_err(spill_error)?;
+        if self.evidence {
+            let records = intake.new_spill().map_err(spill_error)?;
+            intake.alignments = Some(Alignments::new(records));
+        }
         Ok(intake)
     }
 
@@ -280,6 +287,9 @@ impl Engine {
         intake.flush().map_err(spill_error)?;
         intake.texts.finish().map_err(spill_error)?;
         intake.prepared.finish().map_err(spill_error)?;
+        if let Some(a) = &mut intake.alignments {
+            a.finish().map_err(spill_error)?;
+        }
         self.cluster_prepared(intake, (skipped, warnings), progress)
     }
 
@@ -393,6 +403,7 @@ impl Engine {
         let Intake {
             mut articles,
             mut texts,
+            alignments,
             ..
         } = intake;
         crate::memory::release();
@@ -498,7 +509,21 @@ impl Engine {
         if self.evidence {
             progress("evidence", evidence_pairs.len());
         }
-        let found = self.evidence_with(&evidence_pairs, |d| texts.get(d), &fp);
+        // the words of each article as prepared: its text is not read again
+        let found = match &alignments {
+            Some(a) if self.evidence => evidence_of(
+                &evidence_pairs,
+                |d| {
+                    let outlet = fp.outlet_ids[d as usize];
+                    a.get(d)
+                        .aligned(|h| fp.boilerplate.is_boilerplate(outlet, h))
+                },
+                &self.params,
+            ),
+            _ => Vec::new(),
+        };
+        let alignment_failed = alignments.as_ref().and_then(Alignments::take_error);
+        drop(alignments);
         let mut evidence_of: HashMap<u32, Evidence> =
             evidence_pairs.iter().map(|&(m, _)| m).zip(found).collect();
         let mut shown_texts = BTreeMap::new();
@@ -664,7 +689,7 @@ impl Engine {
             boilerplate_global_sentences: fp.boilerplate.len().1,
             timings_ms: timings,
         };
-        if let Some(e) = texts.take_error().or(spill_failed) {
+        if let Some(e) = texts.take_error().or(spill_failed).or(alignment_failed) {
             return Err(spill_error(e));
         }
         Ok(Report {
@@ -691,13 +716,14 @@ impl Engine {
 pub struct Intake<'e> {
     engine: &'e Engine,
     pending: Vec<Article>,
-    // prepared, not yet stored: (article, sentence hashes, record)
-    ready: Vec<(Article, Vec<u64>, Vec<u8>)>,
+    ready: Vec<Ready>,
     articles: Vec<Article>,
     outlets: Vec<Option<String>>,
     prepared: Spill,
     sentences: Ragged<u64>,
     texts: TextStore,
+    // with evidence on: each article's words as evidence aligns them
+    alignments: Option<Alignments>,
     to_file: bool,
     started: Instant,
 }
@@ -717,6 +743,7 @@ impl<'e> Intake<'e> {
             prepared: Spill::memory(),
             sentences: Ragged::default(),
             texts,
+            alignments: None,
             to_file,
             started: Instant::now(),
         }
@@ -747,16 +774,29 @@ impl<'e> Intake<'e> {
         let params = &engine.params;
         let pending = std::mem::take(&mut self.pending);
         let ready = std::mem::take(&mut self.ready);
+        let alignable = self.alignments.is_some();
         let (stored, prepared) = rayon::join(
             || self.store(ready),
             || {
                 pending
                     .into_par_iter()
                     .map(|a| {
-                        let mut p = Prepared::of_article(&a, params);
+                        let mut aligned = Encoder::default();
+                        let mut p = if alignable {
+                            let (p, words) = Prepared::of_article_alignable(&a, params);
+                            words.encode(&mut aligned);
+                            p
+                        } else {
+                            Prepared::of_article(&a, params)
+                        };
                         let mut e = Encoder::default();
                         p.encode(&mut e);
-                        (a, std::mem::take(&mut p.sentence_hashes), e.bytes)
+                        Ready {
+                            article: a,
+                            sentences: std::mem::take(&mut p.sentence_hashes),
+                            prepared: e.bytes,
+                            aligned: aligned.bytes,
+                        }
                     })
                     .collect()
             },
@@ -772,10 +812,14 @@ impl<'e> Intake<'e> {
         self.store(ready)
     }
 
-    fn store(&mut self, ready: Vec<(Article, Vec<u64>, Vec<u8>)>) -> io::Result<()> {
-        for (mut a, sentences, record) in ready {
-            self.sentences.push(&sentences);
-            self.prepared.push(&record)?;
+    fn store(&mut self, ready: Vec<Ready>) -> io::Result<()> {
+        for r in ready {
+            let mut a = r.article;
+            self.sentences.push(&r.sentences);
+            self.prepared.push(&r.prepared)?;
+            if let Some(al) = &mut self.alignments {
+                al.push(&r.aligned)?;
+            }
             // the report needs ids and metadata; the text goes to the store
             self.texts.push(std::mem::take(&mut a.text))?;
             // what is read of the rest from now on is the outlet: at a
@@ -788,6 +832,16 @@ impl<'e> Intake<'e> {
         }
         Ok(())
     }
+}
+
+/// An article prepared, not yet stored.
+struct Ready {
+    article: Article,
+    sentences: Vec<u64>,
+    /// [`Prepared::encode`]
+    prepared: Vec<u8>,
+    /// [`crate::features::Alignable::encode`], empty with evidence off
+    aligned: Vec<u8>,
 }
 
 /// One article's fingerprint pass: its verification record, band keys,

@@ -24,17 +24,31 @@ pub struct Evidence {
 
 /// Evidence for each `(member, parent)` pair, in order. `text` gives an
 /// article's original text and `masked` whether one of its sentences
-/// (by hash) is boilerplate. Pairs are worked in batches of consecutive
-/// pairs that share articles (a group's members and parents), so each
-/// article is re-read once per batch and only a batch's words are held at
-/// a time.
-// out of line so that profiles can tell the evidence stage from the rest
-// of `cluster`
-#[inline(never)]
+/// (by hash) is boilerplate.
 pub fn evidence<S: AsRef<str>>(
     pairs: &[(u32, u32)],
     text: impl Fn(u32) -> S + Sync,
     masked: impl Fn(u32, u64) -> bool + Sync,
+    params: &Params,
+) -> Vec<Evidence> {
+    evidence_of(
+        pairs,
+        |d| Prepared::aligned(text(d).as_ref(), params, |h| masked(d, h)),
+        params,
+    )
+}
+
+/// Evidence for each `(member, parent)` pair, in order, with `side` giving
+/// an article's words ready for alignment. Pairs are worked in batches of
+/// consecutive pairs that share articles (a group's members and parents),
+/// so each article is made once per batch and only a batch's words are
+/// held at a time.
+// out of line so that profiles can tell the evidence stage from the rest
+// of `cluster`
+#[inline(never)]
+pub fn evidence_of(
+    pairs: &[(u32, u32)],
+    side: impl Fn(u32) -> Aligned + Sync,
     params: &Params,
 ) -> Vec<Evidence> {
     let cfg = AlignConfig::new(params.shingle_size);
@@ -62,7 +76,7 @@ pub fn evidence<S: AsRef<str>>(
             for &(m, p) in batch.iter() {
                 for d in [m, p] {
                     sides.entry(d).or_insert_with(|| {
-                        let a = Prepared::aligned(text(d).as_ref(), params, |h| masked(d, h));
+                        let a = side(d);
                         let s = Shingles::new(&a, cfg.k, sources.contains(&d));
                         (a, s)
                     });

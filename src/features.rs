@@ -88,48 +88,22 @@ impl Prepared {
     /// and which are boilerplate (`masked` by sentence hash).
     pub fn aligned(text: &str, params: &Params, masked: impl Fn(u64) -> bool) -> Aligned {
         let (prep, tokens, plain) = Prepared::analyse(text, params, false);
-        let n = prep.words.len();
-        let mut masked_words = vec![false; n];
-        for (s, &start) in prep.sentence_starts.iter().enumerate() {
-            if masked(prep.sentence_hashes[s]) {
-                let end = prep.sentence_starts.get(s + 1).map_or(n, |&e| e as usize);
-                masked_words[start as usize..end]
-                    .iter_mut()
-                    .for_each(|m| *m = true);
-            }
+        Alignable::new(text, &prep, &tokens, &plain).aligned(masked)
+    }
+
+    /// [`Prepared::of_article`], and the article's words as evidence aligns
+    /// them (none when its text is empty: evidence aligns texts, not
+    /// titles).
+    pub fn of_article_alignable(article: &Article, params: &Params) -> (Self, Alignable) {
+        if article.text.trim().is_empty() {
+            return (Prepared::of_article(article, params), Alignable::default());
         }
-        let mut chars = CharCounter::new(text);
-        // a word's span takes the punctuation that closes it ("bank.",
-        // "said,”"), so that a passage reads as the text does
-        let closing = |after_byte: usize| {
-            let mut b = after_byte.min(text.len());
-            while !text.is_char_boundary(b) {
-                b += 1;
-            }
-            text[b..]
-                .chars()
-                .take_while(|c| !c.is_whitespace() && !c.is_alphanumeric())
-                .count()
-        };
-        let mut source = plain.cursor();
-        let spans = tokens
-            .spans
-            .iter()
-            .map(|&(s, e)| {
-                let start = source.to_source(s as usize);
-                let last = source.to_source((e as usize).saturating_sub(1));
-                let first = chars.before(start);
-                // the character after the one holding the word's last byte
-                // (a text with a word has a character before `last + 1`)
-                let after = chars.before(last + 1).max(1);
-                (first, (after + closing(last + 1)).max(first))
-            })
-            .collect();
-        Aligned {
-            words: prep.words,
-            spans,
-            masked: masked_words,
+        let (mut prep, tokens, plain) = Prepared::analyse(&article.text, params, true);
+        let alignable = Alignable::new(&article.text, &prep, &tokens, &plain);
+        if let Some(c) = canonical_credit(article) {
+            prep.credits.push((None, c));
         }
+        (prep, alignable)
     }
 
     /// Markup out, words, their hashes and sentences; and, for a
@@ -239,6 +213,137 @@ impl Prepared {
             .iter()
             .find(|(s, _)| !s.is_some_and(|s| masked(s as usize)))
             .map(|(_, name)| name.clone())
+    }
+}
+
+/// An article's words as evidence aligns them, made while the article is
+/// prepared, so that evidence does not read and tokenise its text again
+/// (that second reading was a sixth of a run's work).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Alignable {
+    /// The low 32 bits of each word's hash: alignment only compares words
+    /// within a pair of articles, where k words in a row matching by chance
+    /// is out of reach, and the record is half the size.
+    pub words: Vec<u32>,
+    /// Character span of each word in the original text, with the
+    /// punctuation that closes it ("bank.", "said,”"), so that a passage
+    /// reads as the text does.
+    pub spans: Vec<(u32, u32)>,
+    /// Index of the first word of each sentence that has words.
+    pub sentence_starts: Vec<u32>,
+    /// Hash of each such sentence, as in [`Prepared`] (boilerplate is known
+    /// only later).
+    pub sentence_hashes: Vec<u64>,
+}
+
+impl Alignable {
+    fn new(text: &str, prep: &Prepared, tokens: &Tokens, plain: &Plain) -> Self {
+        let mut chars = CharCounter::new(text);
+        let closing = |after_byte: usize| {
+            let mut b = after_byte.min(text.len());
+            while !text.is_char_boundary(b) {
+                b += 1;
+            }
+            text[b..]
+                .chars()
+                .take_while(|c| !c.is_whitespace() && !c.is_alphanumeric())
+                .count()
+        };
+        let mut source = plain.cursor();
+        let spans = tokens
+            .spans
+            .iter()
+            .map(|&(s, e)| {
+                let start = source.to_source(s as usize);
+                let last = source.to_source((e as usize).saturating_sub(1));
+                let first = chars.before(start);
+                // the character after the one holding the word's last byte
+                // (a text with a word has a character before `last + 1`)
+                let after = chars.before(last + 1).max(1);
+                (first as u32, (after + closing(last + 1)).max(first) as u32)
+            })
+            .collect();
+        Alignable {
+            words: prep.words.iter().map(|&w| w as u32).collect(),
+            spans,
+            sentence_starts: prep.sentence_starts.clone(),
+            sentence_hashes: prep.sentence_hashes.clone(),
+        }
+    }
+
+    /// Ready for alignment, the words of sentences `masked` takes (by hash)
+    /// marked as boilerplate.
+    pub fn aligned(self, masked: impl Fn(u64) -> bool) -> Aligned {
+        let n = self.words.len();
+        let mut masked_words = vec![false; n];
+        for (s, &start) in self.sentence_starts.iter().enumerate() {
+            if masked(self.sentence_hashes[s]) {
+                let end = self.sentence_starts.get(s + 1).map_or(n, |&e| e as usize);
+                masked_words[start as usize..end]
+                    .iter_mut()
+                    .for_each(|m| *m = true);
+            }
+        }
+        Aligned {
+            words: self.words.into_iter().map(u64::from).collect(),
+            spans: self
+                .spans
+                .into_iter()
+                .map(|(s, e)| (s as usize, e as usize))
+                .collect(),
+            masked: masked_words,
+        }
+    }
+
+    /// Writes the record: spans as starts and lengths, in one or two bytes
+    /// each where they fit (texts under 65,536 characters, words under
+    /// 256).
+    pub fn encode(&self, e: &mut Encoder) {
+        e.u32s(&self.words);
+        let starts: Vec<u32> = self.spans.iter().map(|&(s, _)| s).collect();
+        let lengths: Vec<u32> = self.spans.iter().map(|&(s, end)| end - s).collect();
+        e.narrow_u32s(&starts);
+        e.narrow_u32s(&lengths);
+        e.narrow_u32s(&self.sentence_starts);
+        e.u64s(&self.sentence_hashes);
+    }
+
+    /// Reads a record [`Alignable::encode`] wrote; a malformed one is an
+    /// `InvalidData` error.
+    pub fn decode(bytes: &[u8]) -> io::Result<Self> {
+        let invalid = |why: &str| io::Error::new(io::ErrorKind::InvalidData, why.to_string());
+        let mut d = Decoder::new(bytes);
+        let words = d.u32s()?;
+        let starts = d.narrow_u32s()?;
+        let lengths = d.narrow_u32s()?;
+        if starts.len() != lengths.len() {
+            return Err(invalid("an alignment record whose parts disagree"));
+        }
+        let spans = starts
+            .iter()
+            .zip(&lengths)
+            .map(|(&s, &n)| Some((s, s.checked_add(n)?)))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| invalid("a word span out of range"))?;
+        let sentence_starts = d.narrow_u32s()?;
+        let sentence_hashes = d.u64s()?;
+        let ordered = sentence_starts.windows(2).all(|w| w[0] <= w[1]);
+        let in_range = sentence_starts
+            .last()
+            .is_none_or(|&s| (s as usize) <= words.len());
+        if spans.len() != words.len()
+            || sentence_starts.len() != sentence_hashes.len()
+            || !ordered
+            || !in_range
+        {
+            return Err(invalid("an alignment record whose parts disagree"));
+        }
+        Ok(Alignable {
+            words,
+            spans,
+            sentence_starts,
+            sentence_hashes,
+        })
     }
 }
 
@@ -534,6 +639,49 @@ mod tests {
         assert_eq!((g.kept, g.words, g.salient), (f.kept, f.words, f.salient));
         assert_eq!(g.content_hash, f.content_hash);
         assert!(Prepared::decode(&e.bytes[..3]).is_err());
+    }
+
+    #[test]
+    fn alignment_records_decode_to_what_was_encoded() {
+        let p = Params::default();
+        // markup, a long word, non-ASCII text, a long text (two-byte
+        // starts), and no words at all
+        let long = "word ".repeat(20_000);
+        let texts = [
+            "**Story** by [Abedi](https://x.org), 2025.\nSource: Reuters",
+            "Россия и Иран — “deal” ﬁnal",
+            &long,
+            "a-very-long-compound-word-".repeat(20).as_str(),
+            " ",
+        ]
+        .map(str::to_string);
+        for text in &texts {
+            let (prep, tokens, plain) = Prepared::analyse(text, &p, true);
+            let a = Alignable::new(text, &prep, &tokens, &plain);
+            assert_eq!(a.words.len(), prep.words.len());
+            let mut e = Encoder::default();
+            a.encode(&mut e);
+            let back = Alignable::decode(&e.bytes).unwrap();
+            assert_eq!(back, a);
+            // what evidence aligns is what the text gives
+            let masked = |h: u64| prep.sentence_hashes.first() == Some(&h);
+            let from_text = Prepared::aligned(text, &p, masked);
+            let from_record = back.aligned(masked);
+            assert_eq!(from_record.spans, from_text.spans);
+            assert_eq!(from_record.masked, from_text.masked);
+            assert_eq!(from_record.words, from_text.words);
+            for cut in [0, 3, e.bytes.len() / 2, e.bytes.len() - 1] {
+                assert!(Alignable::decode(&e.bytes[..cut]).is_err(), "cut at {cut}");
+            }
+        }
+        // parts that disagree
+        let mut e = Encoder::default();
+        e.u32s(&[1, 2]);
+        e.narrow_u32s(&[0]);
+        e.narrow_u32s(&[3]);
+        e.narrow_u32s(&[]);
+        e.u64s(&[]);
+        assert!(Alignable::decode(&e.bytes).is_err());
     }
 
     #[test]

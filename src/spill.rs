@@ -196,12 +196,16 @@ impl Encoder {
         }
     }
 
-    /// A length-prefixed run of `u32`, two bytes each when all fit (word
-    /// positions: articles under 65,536 words, nearly all of them).
+    /// A length-prefixed run of `u32`, one or two bytes each when all fit
+    /// (word positions: articles under 65,536 words, nearly all of them;
+    /// word lengths, under 256 characters).
     pub fn narrow_u32s(&mut self, vs: &[u32]) {
-        let narrow = vs.iter().all(|&v| v <= u32::from(u16::MAX));
+        let max = vs.iter().copied().max().unwrap_or(0);
         self.len(vs.len());
-        if narrow {
+        if max <= u32::from(u8::MAX) {
+            self.bytes.push(1);
+            self.bytes.extend(vs.iter().map(|&v| v as u8));
+        } else if max <= u32::from(u16::MAX) {
             self.bytes.push(2);
             self.bytes.reserve(2 * vs.len());
             for &v in vs {
@@ -227,8 +231,13 @@ impl Encoder {
 
     /// A length-prefixed string.
     pub fn str(&mut self, s: &str) {
-        self.len(s.len());
-        self.bytes.extend_from_slice(s.as_bytes());
+        self.raw(s.as_bytes());
+    }
+
+    /// A length-prefixed run of bytes (another format's, such as postcard's).
+    pub fn raw(&mut self, b: &[u8]) {
+        self.len(b.len());
+        self.bytes.extend_from_slice(b);
     }
 
     fn len(&mut self, n: usize) {
@@ -290,6 +299,7 @@ impl<'a> Decoder<'a> {
     pub fn narrow_u32s(&mut self) -> io::Result<Vec<u32>> {
         let n = self.u32()? as usize;
         match self.take(1)?[0] {
+            1 => Ok(self.take(n)?.iter().map(|&b| u32::from(b)).collect()),
             2 => Ok(self
                 .take(n.saturating_mul(2))?
                 .chunks_exact(2)
@@ -314,9 +324,14 @@ impl<'a> Decoder<'a> {
 
     /// A length-prefixed string.
     pub fn str(&mut self) -> io::Result<String> {
-        let n = self.u32()? as usize;
-        let b = self.take(n)?;
+        let b = self.raw()?;
         String::from_utf8(b.to_vec()).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
+
+    /// A run [`Encoder::raw`] wrote.
+    pub fn raw(&mut self) -> io::Result<&'a [u8]> {
+        let n = self.u32()? as usize;
+        self.take(n)
     }
 }
 
@@ -377,16 +392,17 @@ mod tests {
     }
 
     #[test]
-    fn narrow_runs_read_back_at_either_width() {
-        for vs in [vec![], vec![0, 7, 65_535], vec![1, 65_536, u32::MAX]] {
+    fn narrow_runs_read_back_at_every_width() {
+        for (vs, width) in [
+            (vec![], 1),
+            (vec![0, 7, 255], 1),
+            (vec![0, 256, 65_535], 2),
+            (vec![1, 65_536, u32::MAX], 4),
+        ] {
             let mut e = Encoder::default();
             e.narrow_u32s(&vs);
             e.u32(9);
-            let wide = vs.iter().any(|&v| v > 65_535);
-            assert_eq!(
-                e.bytes.len(),
-                4 + 1 + vs.len() * if wide { 4 } else { 2 } + 4
-            );
+            assert_eq!(e.bytes.len(), 4 + 1 + vs.len() * width + 4);
             let mut d = Decoder::new(&e.bytes);
             assert_eq!(d.narrow_u32s().unwrap(), vs);
             assert_eq!(d.u32().unwrap(), 9);

@@ -1,15 +1,19 @@
-//! Article texts kept for the evidence stage.
+//! What the report reads back of an article after grouping, long after
+//! fingerprinting: its text (shown in the HTML report, and the words behind
+//! same-story terms) and its words as evidence aligns them.
 //!
-//! Evidence re-reads the texts of grouped articles after grouping, long
-//! after fingerprinting. Holding every text in memory until then made the
-//! texts a third of a large run's peak memory, so a streamed corpus spills
-//! them to an unnamed temporary file (removed by the OS when closed) and
-//! reads back only the ones evidence needs.
+//! Holding every text in memory until then made the texts a third of a
+//! large run's peak memory, so a streamed corpus spills them to an unnamed
+//! temporary file (removed by the OS when closed) and reads back only the
+//! ones the report needs. The words for evidence ([`Alignable`]) are made
+//! while an article is prepared and spilled beside them: evidence then
+//! needs no second tokenising of every grouped text.
 
 use std::borrow::Cow;
 use std::io;
 use std::sync::Mutex;
 
+use crate::features::Alignable;
 use crate::spill::Spill;
 
 /// Texts by article position, in input order.
@@ -84,8 +88,7 @@ impl TextStore {
                 match text {
                     Ok(text) => Cow::Owned(text),
                     Err(e) => {
-                        let mut first = self.error.lock().unwrap_or_else(|p| p.into_inner());
-                        first.get_or_insert(e);
+                        keep_first(&self.error, e);
                         Cow::Borrowed("")
                     }
                 }
@@ -107,7 +110,63 @@ impl TextStore {
 
     /// The first error met while reading texts back, if any.
     pub fn take_error(&self) -> Option<io::Error> {
-        self.error.lock().unwrap_or_else(|p| p.into_inner()).take()
+        take_first(&self.error)
+    }
+}
+
+/// Keeps `e` unless an error is kept already.
+fn keep_first(error: &Mutex<Option<io::Error>>, e: io::Error) {
+    let mut first = error.lock().unwrap_or_else(|p| p.into_inner());
+    first.get_or_insert(e);
+}
+
+fn take_first(error: &Mutex<Option<io::Error>>) -> Option<io::Error> {
+    error.lock().unwrap_or_else(|p| p.into_inner()).take()
+}
+
+/// Every article's [`Alignable`] record, by article position, in input
+/// order.
+pub struct Alignments {
+    records: Spill,
+    // read inside parallel evidence work, as texts are
+    error: Mutex<Option<io::Error>>,
+}
+
+impl Alignments {
+    /// Records kept in `records` (in memory or a temporary file).
+    pub fn new(records: Spill) -> Self {
+        Alignments {
+            records,
+            error: Mutex::new(None),
+        }
+    }
+
+    /// Appends the next article's record ([`Alignable::encode`]).
+    pub fn push(&mut self, record: &[u8]) -> io::Result<()> {
+        self.records.push(record)
+    }
+
+    /// Ends writing: records can be read from now on.
+    pub fn finish(&mut self) -> io::Result<()> {
+        self.records.finish()
+    }
+
+    /// The words of article `d`; none when reading failed (see
+    /// [`Alignments::take_error`]).
+    pub fn get(&self, d: u32) -> Alignable {
+        let read = self
+            .records
+            .get(d as usize)
+            .and_then(|bytes| Alignable::decode(&bytes));
+        read.unwrap_or_else(|e| {
+            keep_first(&self.error, e);
+            Alignable::default()
+        })
+    }
+
+    /// The first error met while reading records back, if any.
+    pub fn take_error(&self) -> Option<io::Error> {
+        take_first(&self.error)
     }
 }
 

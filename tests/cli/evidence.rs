@@ -240,3 +240,40 @@ fn explain_by_id_in_a_corpus_and_errors() {
     assert_eq!(many.code, 2);
     assert!(many.stderr.contains("--corpus"), "{}", many.stderr);
 }
+
+#[test]
+fn articles_grouped_by_their_titles_alone_show_no_passages() {
+    // evidence aligns texts: an article with no text is grouped by its
+    // title, and has no passage to show (nor does its copy), while a copied
+    // text beside them still does
+    let mut prose = Prose::new(11);
+    let story = body(&prose.paragraphs(6, 40));
+    let title = prose.sentence();
+    let titled = |id: &str, source: &str| {
+        serde_json::json!({
+            "id": id, "title": title, "text": "  ",
+            "source": source, "published_at": "2025-01-01T00:00:00Z",
+        })
+    };
+    let dir = TestDir::new("title-only");
+    dir.write_jsonl(
+        "feed.jsonl",
+        &[
+            titled("t1", "Wire"),
+            record("src", "Wire", "2025-01-01T00:00:00Z", &story),
+            titled("t2", "Blog"),
+            record("cpy", "Blog", "2025-01-02T00:00:00Z", &story),
+        ],
+    );
+    let report = dir
+        .run(&["cluster", "feed.jsonl", "--format", "json"])
+        .ok()
+        .json();
+    let t2 = member(&report, "t2");
+    assert_eq!(t2["relation"], "identical", "{t2}");
+    assert!(t2["passages"].as_array().is_none_or(Vec::is_empty), "{t2}");
+    assert!(t2["additions"].as_array().is_none_or(Vec::is_empty), "{t2}");
+    let cpy = member(&report, "cpy");
+    let copied = slices(&story, &cpy["passages"], "start", "end");
+    assert_eq!(copied, [story], "{cpy}");
+}
