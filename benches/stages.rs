@@ -34,13 +34,14 @@ use criterion::{BatchSize, Criterion, SamplingMode, Throughput};
 use reprint::boilerplate::{Boilerplate, DocSentences};
 use reprint::candidates::candidates;
 use reprint::cluster::{group, Edge};
-use reprint::evidence::evidence;
-use reprint::features::{Features, Prepared};
+use reprint::evidence::{evidence, evidence_of};
+use reprint::features::{Alignable, Features, Prepared};
 use reprint::ingest::{Corpus, FieldNames, Input, Reader};
 use reprint::lsh::band_keys;
 use reprint::minhash::{MinHasher, Signature};
 use reprint::normalize::{plain_text, Plain};
 use reprint::shingle::shingles;
+use reprint::spill::Encoder;
 use reprint::tokenize::tokenize;
 use reprint::verify::verify;
 use reprint::{Article, Engine, Location};
@@ -350,6 +351,30 @@ fn stages(c: &mut Criterion, d: &Data) {
                 &pairs,
                 |i| d.articles[i as usize].text.as_str(),
                 |_, _| false,
+                params,
+            )
+        })
+    });
+    // the same pairs from the records the intake spills (`reprint
+    // cluster`'s way): decoded, not tokenised again
+    let records: Vec<Vec<u8>> = d
+        .articles
+        .iter()
+        .map(|a| {
+            let mut e = Encoder::default();
+            Prepared::of_article_alignable(a, params).1.encode(&mut e);
+            e.bytes
+        })
+        .collect();
+    g.bench_function("evidence_from_records", |b| {
+        b.iter_with_large_drop(|| {
+            evidence_of(
+                &pairs,
+                |i| {
+                    Alignable::decode(&records[i as usize])
+                        .expect("records read back")
+                        .aligned(|_| false)
+                },
                 params,
             )
         })
