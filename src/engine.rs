@@ -240,7 +240,8 @@ impl Engine {
         corpus: Corpus,
         progress: impl FnMut(&str, usize),
     ) -> Report {
-        let texts = if self.evidence {
+        // texts are read back only to be shown in the HTML report
+        let texts = if self.evidence && self.texts {
             TextStore::memory()
         } else {
             TextStore::dropped()
@@ -261,7 +262,7 @@ impl Engine {
     /// fingerprints spilled to temporary files, so a run holds keys and
     /// metadata, not texts or shingle sets.
     pub fn intake(&self) -> crate::Result<Intake<'_>> {
-        let texts = if self.evidence {
+        let texts = if self.evidence && self.texts {
             TextStore::spilled().map_err(spill_error)?
         } else {
             TextStore::dropped()
@@ -522,8 +523,7 @@ impl Engine {
             ),
             _ => Vec::new(),
         };
-        let alignment_failed = alignments.as_ref().and_then(Alignments::take_error);
-        drop(alignments);
+
         let mut evidence_of: HashMap<u32, Evidence> =
             evidence_pairs.iter().map(|&(m, _)| m).zip(found).collect();
         let mut shown_texts = BTreeMap::new();
@@ -561,14 +561,22 @@ impl Engine {
                 terms.sort_unstable();
                 terms.dedup();
                 let wanted = |h| terms.binary_search(&h).is_ok();
-                let words = match shown_texts.get(&articles[d as usize].id) {
-                    Some(t) => Prepared::words_of_hashes(t, &self.params, wanted),
-                    // texts not kept for the report are still in the store
-                    None => Prepared::words_of_hashes(&texts.get(d), &self.params, wanted),
+                let words = match (shown_texts.get(&articles[d as usize].id), &alignments) {
+                    (Some(t), _) => Prepared::words_of_hashes(t, &self.params, wanted),
+                    // the names' words were kept with the alignment record
+                    (None, Some(a)) => a
+                        .get(d)
+                        .names
+                        .into_iter()
+                        .filter(|&(h, _)| wanted(h))
+                        .collect(),
+                    (None, None) => HashMap::new(),
                 };
                 (d, words)
             })
             .collect();
+        let alignment_failed = alignments.as_ref().and_then(Alignments::take_error);
+        drop(alignments);
         let no_words = HashMap::new();
         let gid = |g: u32| format!("g{}", g + 1);
         let mut linked: HashMap<u32, Vec<String>> = HashMap::new();

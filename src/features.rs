@@ -234,6 +234,10 @@ pub struct Alignable {
     /// Hash of each such sentence, as in [`Prepared`] (boilerplate is known
     /// only later).
     pub sentence_hashes: Vec<u64>,
+    /// Each of [`Prepared::names`] (by hash) as a normalised word: the words
+    /// a same-story link shows for its shared terms, which are names, so
+    /// that no text is kept to find them in.
+    pub names: Vec<(u64, String)>,
 }
 
 impl Alignable {
@@ -268,7 +272,33 @@ impl Alignable {
             spans,
             sentence_starts: prep.sentence_starts.clone(),
             sentence_hashes: prep.sentence_hashes.clone(),
+            names: Alignable::name_words(prep, tokens, plain),
         }
+    }
+
+    /// Each name's word, from its first (salient) occurrence.
+    fn name_words(prep: &Prepared, tokens: &Tokens, plain: &Plain) -> Vec<(u64, String)> {
+        let mut found: Vec<Option<String>> = vec![None; prep.names.len()];
+        let mut left = found.len();
+        for (i, w) in prep.words.iter().enumerate() {
+            if left == 0 {
+                break;
+            }
+            if !tokens.salient[i] {
+                continue;
+            }
+            if let Ok(k) = prep.names.binary_search(w) {
+                if found[k].is_none() {
+                    found[k] = Some(tokens.word(&plain.text, i));
+                    left -= 1;
+                }
+            }
+        }
+        prep.names
+            .iter()
+            .zip(found)
+            .filter_map(|(&h, w)| Some((h, w?)))
+            .collect()
     }
 
     /// Ready for alignment, the words of sentences `masked` takes (by hash)
@@ -295,17 +325,33 @@ impl Alignable {
         }
     }
 
-    /// Writes the record: spans as starts and lengths, in one or two bytes
-    /// each where they fit (texts under 65,536 characters, words under
-    /// 256).
+    /// Writes the record: spans as starts (each after the one before, when
+    /// they ascend, as words do) and lengths, in one byte each where all
+    /// fit, as they nearly always do.
     pub fn encode(&self, e: &mut Encoder) {
         e.u32s(&self.words);
-        let starts: Vec<u32> = self.spans.iter().map(|&(s, _)| s).collect();
+        let ascending = self.spans.windows(2).all(|w| w[0].0 <= w[1].0);
+        let mut last = 0;
+        let starts: Vec<u32> = self
+            .spans
+            .iter()
+            .map(|&(s, _)| {
+                let delta = if ascending { s - last } else { s };
+                last = s;
+                delta
+            })
+            .collect();
         let lengths: Vec<u32> = self.spans.iter().map(|&(s, end)| end - s).collect();
+        e.u32(u32::from(ascending));
         e.narrow_u32s(&starts);
         e.narrow_u32s(&lengths);
         e.narrow_u32s(&self.sentence_starts);
         e.u64s(&self.sentence_hashes);
+        e.u32(self.names.len() as u32);
+        for (h, w) in &self.names {
+            e.u64(*h);
+            e.str(w);
+        }
     }
 
     /// Reads a record [`Alignable::encode`] wrote; a malformed one is an
@@ -314,19 +360,35 @@ impl Alignable {
         let invalid = |why: &str| io::Error::new(io::ErrorKind::InvalidData, why.to_string());
         let mut d = Decoder::new(bytes);
         let words = d.u32s()?;
+        let ascending = match d.u32()? {
+            0 => false,
+            1 => true,
+            _ => return Err(invalid("an alignment record of an unknown kind")),
+        };
         let starts = d.narrow_u32s()?;
         let lengths = d.narrow_u32s()?;
         if starts.len() != lengths.len() {
             return Err(invalid("an alignment record whose parts disagree"));
         }
+        let mut last = 0u32;
         let spans = starts
             .iter()
             .zip(&lengths)
-            .map(|(&s, &n)| Some((s, s.checked_add(n)?)))
+            .map(|(&s, &n)| {
+                let start = if ascending { last.checked_add(s)? } else { s };
+                last = start;
+                Some((start, start.checked_add(n)?))
+            })
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| invalid("a word span out of range"))?;
         let sentence_starts = d.narrow_u32s()?;
         let sentence_hashes = d.u64s()?;
+        let count = d.u32()? as usize;
+        // each name takes at least 12 bytes: a bad count cannot allocate much
+        let mut names = Vec::with_capacity(count.min(bytes.len() / 12));
+        for _ in 0..count {
+            names.push((d.u64()?, d.str()?));
+        }
         let ordered = sentence_starts.windows(2).all(|w| w[0] <= w[1]);
         let in_range = sentence_starts
             .last()
@@ -343,6 +405,7 @@ impl Alignable {
             spans,
             sentence_starts,
             sentence_hashes,
+            names,
         })
     }
 }
@@ -674,13 +737,37 @@ mod tests {
                 assert!(Alignable::decode(&e.bytes[..cut]).is_err(), "cut at {cut}");
             }
         }
+        // names' words come with the record
+        let (prep, tokens, plain) = Prepared::analyse(&texts[0], &p, true);
+        let names = Alignable::new(&texts[0], &prep, &tokens, &plain).names;
+        let words: Vec<&str> = names.iter().map(|(_, w)| w.as_str()).collect();
+        assert!(
+            words.contains(&"abedi") && words.contains(&"reuters"),
+            "{words:?}"
+        );
+        for (h, w) in &names {
+            assert_eq!(*h, crate::shingle::word_hash(w, p.seed));
+        }
+        // spans out of order (kept as they are) and a span past 65,535
+        let odd = Alignable {
+            words: vec![1, 2, 3],
+            spans: vec![(10, 12), (3, 5), (70_000, 70_300)],
+            sentence_starts: vec![0],
+            sentence_hashes: vec![9],
+            names: vec![(5, "abedi".into())],
+        };
+        let mut e = Encoder::default();
+        odd.encode(&mut e);
+        assert_eq!(Alignable::decode(&e.bytes).unwrap(), odd);
         // parts that disagree
         let mut e = Encoder::default();
         e.u32s(&[1, 2]);
+        e.u32(1);
         e.narrow_u32s(&[0]);
         e.narrow_u32s(&[3]);
         e.narrow_u32s(&[]);
         e.u64s(&[]);
+        e.u32(0);
         assert!(Alignable::decode(&e.bytes).is_err());
     }
 

@@ -277,3 +277,29 @@ fn articles_grouped_by_their_titles_alone_show_no_passages() {
     let copied = slices(&story, &cpy["passages"], "start", "end");
     assert_eq!(copied, [story], "{cpy}");
 }
+
+#[test]
+fn a_same_story_link_names_its_shared_terms_with_or_without_the_html_report() {
+    // without the HTML report no text is kept: the words come with each
+    // article's alignment record; with it, from the texts shown
+    let out = TestDir::new("terms");
+    let html = out.path().join("report.html");
+    let terms = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["cluster", "seeds", "--format", "json"];
+        args.extend_from_slice(extra);
+        let report = run_in(&corpus_dir(), &args, None).ok().json();
+        let links = report["same_story"].as_array().unwrap();
+        assert_eq!(links.len(), 1, "{links:?}");
+        links[0]["shared_terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect()
+    };
+    let plain = terms(&[]);
+    for name in ["abedi", "shanghai", "iran"] {
+        assert!(plain.iter().any(|t| t == name), "{name} in {plain:?}");
+    }
+    assert_eq!(terms(&["--html", html.to_str().unwrap()]), plain);
+}
