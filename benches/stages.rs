@@ -371,7 +371,7 @@ fn stages(c: &mut Criterion, d: &Data) {
             evidence_of(
                 &pairs,
                 |i| {
-                    Alignable::decode(&records[i as usize])
+                    Alignable::decode_words(&records[i as usize])
                         .expect("records read back")
                         .aligned(|_| false)
                 },

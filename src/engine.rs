@@ -516,7 +516,7 @@ impl Engine {
                 &evidence_pairs,
                 |d| {
                     let outlet = fp.outlet_ids[d as usize];
-                    a.get(d)
+                    a.words(d)
                         .aligned(|h| fp.boilerplate.is_boilerplate(outlet, h))
                 },
                 &self.params,

@@ -151,13 +151,22 @@ impl Alignments {
         self.records.finish()
     }
 
-    /// The words of article `d`; none when reading failed (see
-    /// [`Alignments::take_error`]).
+    /// The words of article `d`, without its names; none when reading
+    /// failed (see [`Alignments::take_error`]).
+    pub fn words(&self, d: u32) -> Alignable {
+        self.read(d, Alignable::decode_words)
+    }
+
+    /// The whole record of article `d`, names included.
     pub fn get(&self, d: u32) -> Alignable {
+        self.read(d, Alignable::decode)
+    }
+
+    fn read(&self, d: u32, decode: fn(&[u8]) -> io::Result<Alignable>) -> Alignable {
         let read = self
             .records
             .get(d as usize)
-            .and_then(|bytes| Alignable::decode(&bytes));
+            .and_then(|bytes| decode(&bytes));
         read.unwrap_or_else(|e| {
             keep_first(&self.error, e);
             Alignable::default()
