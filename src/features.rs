@@ -739,7 +739,13 @@ mod tests {
             // alignment's read: the same, less the names
             let words = Alignable::decode_words(&e.bytes).unwrap();
             assert!(words.names.is_empty());
-            assert_eq!(Alignable { names: a.names.clone(), ..words }, a);
+            assert_eq!(
+                Alignable {
+                    names: a.names.clone(),
+                    ..words
+                },
+                a
+            );
             // what evidence aligns is what the text gives
             let masked = |h: u64| prep.sentence_hashes.first() == Some(&h);
             let from_text = Prepared::aligned(text, &p, masked);
