@@ -117,16 +117,16 @@ pub struct Boilerplate {
     global: HashSet<u64>,
 }
 
-/// The items of every article in one exactly sized vector: a parallel
-/// `collect` of a flat map holds its items twice at its peak (lists of
-/// pieces, then the whole), and at a million articles these vectors are
-/// the largest allocations of a run. Each article writes at most `bound`
-/// items; the parts are then packed together, rather than made twice (once
-/// to count them).
+/// The items of every article (by its index) in one exactly sized vector:
+/// a parallel `collect` of a flat map holds its items twice at its peak
+/// (lists of pieces, then the whole), and at a million articles these
+/// vectors are the largest allocations of a run. Each article writes at
+/// most `bound` items (its exact count where that is cheap to know); the
+/// parts are then packed together.
 fn gather<T>(
     docs: &[DocSentences<'_>],
-    bound: impl Fn(&DocSentences<'_>) -> usize + Sync,
-    items: impl Fn(&DocSentences<'_>, &mut dyn FnMut(T)) + Sync,
+    bound: impl Fn(usize, &DocSentences<'_>) -> usize + Sync,
+    items: impl Fn(usize, &DocSentences<'_>, &mut dyn FnMut(T)) + Sync,
 ) -> Vec<T>
 where
     T: Copy + Default + Send + Sync,
@@ -134,7 +134,13 @@ where
     const CHUNK: usize = 4096;
     let bounds: Vec<usize> = docs
         .par_chunks(CHUNK)
-        .map(|c| c.iter().map(&bound).sum())
+        .enumerate()
+        .map(|(k, c)| {
+            c.iter()
+                .enumerate()
+                .map(|(i, d)| bound(k * CHUNK + i, d))
+                .sum()
+        })
         .collect();
     let mut out = vec![T::default(); bounds.iter().sum()];
     let mut parts = Vec::with_capacity(bounds.len());
@@ -146,11 +152,12 @@ where
     }
     let written: Vec<usize> = docs
         .par_chunks(CHUNK)
+        .enumerate()
         .zip(parts)
-        .map(|(c, part)| {
+        .map(|((k, c), part)| {
             let mut n = 0;
-            for d in c {
-                items(d, &mut |item| {
+            for (i, d) in c.iter().enumerate() {
+                items(k * CHUNK + i, d, &mut |item| {
                     part[n] = item;
                     n += 1;
                 });
@@ -230,8 +237,8 @@ impl Boilerplate {
         // (outlet, sentence) once per article carrying it
         let mut keyed: Vec<(u32, u64)> = gather(
             docs,
-            |d| d.outlet.map_or(0, |_| d.sentences.len()),
-            |d, out| {
+            |_, d| d.outlet.map_or(0, |_| d.sentences.len()),
+            |_, d, out| {
                 if let Some(o) = d.outlet {
                     let mut seen = Vec::new();
                     distinct(d.sentences, &mut seen);
@@ -249,8 +256,8 @@ impl Boilerplate {
         // sentences in enough articles to be stock text: the candidates
         let mut all: Vec<u64> = gather(
             docs,
-            |d| d.sentences.len(),
-            |d, out| {
+            |_, d| d.sentences.len(),
+            |_, d, out| {
                 let mut seen = Vec::new();
                 distinct(d.sentences, &mut seen);
                 seen.iter().for_each(|&s| out(s));
@@ -271,18 +278,19 @@ impl Boilerplate {
 
         // distinct outlets of each candidate; an article without a known
         // outlet counts as an outlet of its own
-        let mut outlets: Vec<(u64, u64)> = docs
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(i, d)| {
+        // counted first, then made: a collect would hold them twice at the
+        // peak of a large run's memory
+        let is_frequent = |s: u64| frequent.contains_key(&s);
+        let mut outlets: Vec<(u64, u64)> = gather(
+            docs,
+            |_, d| firsts(d.sentences, is_frequent).len(),
+            |i, d, out| {
                 let outlet = d.outlet.map_or(u64::MAX - i as u64, u64::from);
-                let frequent = &frequent;
-                let sentences = d.sentences;
-                firsts(sentences, |s| frequent.contains_key(&s))
-                    .into_iter()
-                    .map(move |j| (sentences[j], outlet))
-            })
-            .collect();
+                for j in firsts(d.sentences, is_frequent) {
+                    out((d.sentences[j], outlet));
+                }
+            },
+        );
         outlets.par_sort_unstable();
         outlets.dedup();
         let mut outlet_count: FxHashMap<u64, u32> = FxHashMap::default();
@@ -293,14 +301,11 @@ impl Boilerplate {
 
         // the most frequent neighbour of each candidate, counted with the
         // multiplicity `contribution` gives
-        let mut pairs: Vec<(u64, u64)> = docs
-            .par_iter()
-            .flat_map_iter(|d| {
-                let frequent = &frequent;
-                let sentences = d.sentences;
-                neighbour_pairs(sentences, |s| frequent.contains_key(&s))
-            })
-            .collect();
+        let mut pairs: Vec<(u64, u64)> = gather(
+            docs,
+            |_, d| neighbour_pairs(d.sentences, is_frequent).count(),
+            |_, d, out| neighbour_pairs(d.sentences, is_frequent).for_each(out),
+        );
         pairs.par_sort_unstable();
         let mut cohesion: FxHashMap<u64, u32> = FxHashMap::default();
         for (&(s, _), n) in runs(&pairs) {
