@@ -246,6 +246,18 @@ fn stages(c: &mut Criterion, d: &Data) {
             }
         })
     });
+    // with evidence on, as `reprint cluster` prepares: the alignment
+    // record (character spans, names' words) made and encoded too
+    g.bench_function("prepare_alignable", |b| {
+        b.iter(|| {
+            for a in &d.articles {
+                let (p, words) = Prepared::of_article_alignable(a, params);
+                let mut e = Encoder::default();
+                words.encode(&mut e);
+                black_box((p, e.bytes));
+            }
+        })
+    });
 
     let plain_bytes = d.plains.iter().map(|p| p.text.len() as u64).sum();
     g.throughput(Throughput::Bytes(plain_bytes));

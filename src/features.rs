@@ -244,6 +244,12 @@ impl Alignable {
     fn new(text: &str, prep: &Prepared, tokens: &Tokens, plain: &Plain) -> Self {
         let mut chars = CharCounter::new(text);
         let closing = |after_byte: usize| {
+            // most words end at a space or an ASCII letter: nothing to take
+            match text.as_bytes().get(after_byte) {
+                None => return 0,
+                Some(b) if b.is_ascii_whitespace() || b.is_ascii_alphanumeric() => return 0,
+                _ => {}
+            }
             let mut b = after_byte.min(text.len());
             while !text.is_char_boundary(b) {
                 b += 1;
@@ -258,8 +264,7 @@ impl Alignable {
             .spans
             .iter()
             .map(|&(s, e)| {
-                let start = source.to_source(s as usize);
-                let last = source.to_source((e as usize).saturating_sub(1));
+                let (start, last) = source.span(s as usize, (e as usize).saturating_sub(1));
                 let first = chars.before(start);
                 // the character after the one holding the word's last byte
                 // (a text with a word has a character before `last + 1`)

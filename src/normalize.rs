@@ -76,6 +76,24 @@ pub struct SourceCursor<'p> {
 }
 
 impl SourceCursor<'_> {
+    /// [`Plain::to_source`] of `first` and of `last` (not before it), the
+    /// two ends of a word: `last` most often lies in the piece `first` does,
+    /// and then it is found without a second walk.
+    pub fn span(&mut self, first: usize, last: usize) -> (usize, usize) {
+        let start = self.to_source(first);
+        let map = &self.plain.map;
+        let same_piece = last >= first
+            && map
+                .get(self.i)
+                .is_none_or(|next| (next.plain as usize) > last);
+        let end = if same_piece {
+            self.plain.source_in(self.i, last)
+        } else {
+            self.to_source(last)
+        };
+        (start, end)
+    }
+
     /// The same as [`Plain::to_source`].
     pub fn to_source(&mut self, offset: usize) -> usize {
         let map = &self.plain.map;
@@ -286,6 +304,24 @@ mod tests {
         let order = (0..n).chain((0..n).rev()).chain((0..n).map(|i| i * 7 % n));
         for at in order {
             assert_eq!(c.to_source(at), p.to_source(at), "offset {at}");
+        }
+    }
+
+    #[test]
+    fn a_span_maps_both_ends_as_the_search_does() {
+        let text = "# A *title*\n\nSome [linked](http://x.y) text, `code` &amp; more \u{e9}t\u{e9}.\n\n- one\n- two €\n";
+        let p = plain_text(text);
+        let n = p.text.len();
+        // every (first, last) pair, in order of first, as words come
+        let mut c = p.cursor();
+        for first in 0..n {
+            for last in first..n {
+                let mut fresh = p.cursor();
+                fresh.to_source(first);
+                let want = (p.to_source(first), p.to_source(last));
+                assert_eq!(c.span(first, last), want, "({first}, {last})");
+                assert_eq!(fresh.span(first, last), want, "({first}, {last})");
+            }
         }
     }
 
