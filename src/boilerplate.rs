@@ -177,11 +177,11 @@ where
 
 /// An article's distinct sentences, sorted (`learn` sorts them all after:
 /// the order within an article does not count), without a hash set.
-fn distinct(sentences: &[u64], scratch: &mut Vec<u64>) {
-    scratch.clear();
-    scratch.extend_from_slice(sentences);
-    scratch.sort_unstable();
-    scratch.dedup();
+fn distinct(sentences: &[u64]) -> Vec<u64> {
+    let mut out = sentences.to_vec();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Where the sentences `keep` takes first occur, in order: few of an
@@ -240,9 +240,7 @@ impl Boilerplate {
             |_, d| d.outlet.map_or(0, |_| d.sentences.len()),
             |_, d, out| {
                 if let Some(o) = d.outlet {
-                    let mut seen = Vec::new();
-                    distinct(d.sentences, &mut seen);
-                    seen.iter().for_each(|&s| out((o, s)));
+                    distinct(d.sentences).into_iter().for_each(|s| out((o, s)));
                 }
             },
         );
@@ -257,11 +255,7 @@ impl Boilerplate {
         let mut all: Vec<u64> = gather(
             docs,
             |_, d| d.sentences.len(),
-            |_, d, out| {
-                let mut seen = Vec::new();
-                distinct(d.sentences, &mut seen);
-                seen.iter().for_each(|&s| out(s));
-            },
+            |_, d, out| distinct(d.sentences).into_iter().for_each(out),
         );
         all.par_sort_unstable();
         let frequent: FxHashMap<u64, u32> = runs(&all)
@@ -367,6 +361,17 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// Numbers below `n` from a fixed LCG started at `state`: the same
+    /// cases on every run.
+    fn below(mut state: u64) -> impl FnMut(u64) -> u64 {
+        move |n| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % n
+        }
+    }
+
     /// `learn` counted straight from each article's `contribution` in hash
     /// maps, as the definition reads.
     fn learn_by_definition(
@@ -419,13 +424,7 @@ mod tests {
 
     #[test]
     fn an_articles_own_counts_are_its_contribution() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) % n
-        };
+        let mut next = below(0x9e37_79b9_7f4a_7c15);
         for _ in 0..2_000 {
             // short and long articles (both ways of finding repeats)
             let len = if next(4) == 0 {
@@ -441,11 +440,9 @@ mod tests {
                 .map(|j| sentences[j])
                 .collect();
             assert_eq!(found, distinct_in_order);
-            let mut sorted = Vec::new();
-            distinct(&sentences, &mut sorted);
             let mut expected = distinct_in_order.clone();
             expected.sort_unstable();
-            assert_eq!(sorted, expected);
+            assert_eq!(distinct(&sentences), expected);
             assert_eq!(
                 neighbour_pairs(&sentences, |_| true).collect::<Vec<_>>(),
                 pairs
@@ -462,13 +459,7 @@ mod tests {
         // random corpora with sentences repeated within and across
         // articles, some articles longer than the short-article scan, some
         // without an outlet (a fixed LCG: the same cases on every run)
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) % n
-        };
+        let mut next = below(0x2545_f491_4f6c_dd1d);
         for case in 0..30 {
             let articles = 20 + next(200) as usize;
             let vocabulary = 5 + next(60);

@@ -512,7 +512,7 @@ impl Engine {
         }
         // the words of each article as prepared: its text is not read again
         let found = match &alignments {
-            Some(a) if self.evidence => evidence_of(
+            Some(a) => evidence_of(
                 &evidence_pairs,
                 |d| {
                     let outlet = fp.outlet_ids[d as usize];
@@ -521,9 +521,8 @@ impl Engine {
                 },
                 &self.params,
             ),
-            _ => Vec::new(),
+            None => Vec::new(),
         };
-
         let mut evidence_of: HashMap<u32, Evidence> =
             evidence_pairs.iter().map(|&(m, _)| m).zip(found).collect();
         let mut shown_texts = BTreeMap::new();

@@ -46,16 +46,7 @@ impl Prepared {
     /// Strips markup, tokenises and hashes the words of `article`'s text
     /// (its title when the text is empty).
     pub fn of_article(article: &Article, params: &Params) -> Self {
-        let text = if article.text.trim().is_empty() {
-            article.title.as_deref().unwrap_or("")
-        } else {
-            &article.text
-        };
-        let mut p = Prepared::new(text, params);
-        if let Some(c) = canonical_credit(article) {
-            p.credits.push((None, c));
-        }
-        p
+        Prepared::of_article_with(article, params, false).0
     }
 
     /// Strips markup, tokenises and hashes the words of `text`.
@@ -95,15 +86,26 @@ impl Prepared {
     /// them (none when its text is empty: evidence aligns texts, not
     /// titles).
     pub fn of_article_alignable(article: &Article, params: &Params) -> (Self, Alignable) {
-        if article.text.trim().is_empty() {
-            return (Prepared::of_article(article, params), Alignable::default());
-        }
-        let (mut prep, tokens, plain) = Prepared::analyse(&article.text, params, true);
-        let alignable = Alignable::new(&article.text, &prep, &tokens, &plain);
+        Prepared::of_article_with(article, params, true)
+    }
+
+    fn of_article_with(article: &Article, params: &Params, alignable: bool) -> (Self, Alignable) {
+        let titled = article.text.trim().is_empty();
+        let text = if titled {
+            article.title.as_deref().unwrap_or("")
+        } else {
+            &article.text
+        };
+        let (mut prep, tokens, plain) = Prepared::analyse(text, params, true);
+        let words = if alignable && !titled {
+            Alignable::new(text, &prep, &tokens, &plain)
+        } else {
+            Alignable::default()
+        };
         if let Some(c) = canonical_credit(article) {
             prep.credits.push((None, c));
         }
-        (prep, alignable)
+        (prep, words)
     }
 
     /// Markup out, words, their hashes and sentences; and, for a
