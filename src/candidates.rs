@@ -19,7 +19,6 @@ use std::ops::Range;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::features::Features;
@@ -333,6 +332,7 @@ fn chunks(n: usize) -> Vec<Range<usize>> {
 /// so a directory slot holds one or two keys and a lookup costs about what
 /// a hash map's does, in half the memory and with nothing over-allocated.
 struct Postings {
+    // keys with their low `doc_bits` bits cleared (see `build`)
     keys: Vec<u64>,
     // where each key's list starts in `docs`; one more for the end
     starts: Vec<u32>,
@@ -341,6 +341,7 @@ struct Postings {
     // for the end
     dir: Vec<u32>,
     bits: u32,
+    doc_bits: u32,
 }
 
 impl Postings {
@@ -348,16 +349,24 @@ impl Postings {
     /// corpus (over a hundred an article) would be the peak of a run's
     /// memory, so keys are taken in slices of the key range, in order, and
     /// only the shared ones kept from each.
-    const SLICE_ENTRIES: usize = 1 << 20;
+    const SLICE_ENTRIES: usize = 1 << 21;
     /// Every slice reads all keys: past this many slices, slices grow
     /// instead, so the reads stay linear in the corpus (at a million
-    /// articles a slice holds about 7M entries, some 110 MB).
-    const MAX_SLICES: usize = 16;
+    /// articles a slice holds about 14M entries, some 110 MB).
+    const MAX_SLICES: usize = 8;
     /// Keys are counted by their top bits first; slices are runs of these
     /// buckets, sized from the counts.
     const BUCKET_BITS: u32 = 8;
 
+    /// Entries are one `u64` each: the key's top bits above the article
+    /// id in the low `doc_bits` bits, sorted as plain integers. Half the
+    /// memory of a (key, article) pair, so slices are twice as large and
+    /// the spill is read half as often. Keys equal in their top bits but
+    /// not in the dropped ones share a list: at a million articles (20
+    /// bits dropped, 44 kept) a few hundred such lists among some 10^8
+    /// keys, each an extra candidate that verification turns away.
     fn build<K: CandidateKeys + ?Sized>(source: &K, channel: Channel) -> Self {
+        let doc_bits = doc_bits(source.count());
         let chunks = chunks(source.count());
         let bucket_of = |k: u64| (k >> (64 - Self::BUCKET_BITS)) as usize;
         // entries of each chunk in each bucket
@@ -392,14 +401,14 @@ impl Postings {
         let mut starts = Vec::new();
         let mut docs = Vec::new();
         // one buffer, filled in place: each chunk writes its own part
-        let mut entries: Vec<(u64, u32)> = Vec::new();
+        let mut entries: Vec<u64> = Vec::new();
         for slice in slices {
             let sizes: Vec<usize> = counts
                 .iter()
                 .map(|c| c[slice.clone()].iter().map(|&n| n as usize).sum())
                 .collect();
             entries.clear();
-            entries.resize(sizes.iter().sum(), (0, 0));
+            entries.resize(sizes.iter().sum(), 0);
             let mut parts = Vec::with_capacity(chunks.len());
             let mut rest = entries.as_mut_slice();
             for &n in &sizes {
@@ -411,10 +420,10 @@ impl Postings {
                 let k = source.channel_chunk(r.clone(), channel);
                 let mut at = 0;
                 for i in 0..k.len() {
-                    let d = (r.start + i) as u32;
+                    let d = (r.start + i) as u64;
                     k.for_each_posting(i, channel, |key| {
                         if slice.contains(&bucket_of(key)) {
-                            part[at] = (key, d);
+                            part[at] = key >> doc_bits << doc_bits | d;
                             at += 1;
                         }
                     });
@@ -422,16 +431,18 @@ impl Postings {
             });
             entries.par_sort_unstable();
             entries.dedup();
+            let key = |e: u64| e >> doc_bits << doc_bits;
+            let doc = |e: u64| (e & ((1 << doc_bits) - 1)) as u32;
             let mut i = 0;
             while i < entries.len() {
                 let mut j = i + 1;
-                while j < entries.len() && entries[j].0 == entries[i].0 {
+                while j < entries.len() && key(entries[j]) == key(entries[i]) {
                     j += 1;
                 }
                 if j - i > 1 {
-                    shared.push(entries[i].0);
+                    shared.push(key(entries[i]));
                     starts.push(docs.len() as u32);
-                    docs.extend(entries[i..j].iter().map(|e| e.1));
+                    docs.extend(entries[i..j].iter().map(|&e| doc(e)));
                 }
                 i = j;
             }
@@ -460,6 +471,7 @@ impl Postings {
             docs,
             dir,
             bits,
+            doc_bits,
         }
     }
 
@@ -483,6 +495,7 @@ impl Postings {
         // each directory slot becomes its key's list bounds (empty when
         // the key is not shared)
         for (&k, b) in keys.iter().zip(bounds.iter_mut()) {
+            let k = k >> self.doc_bits << self.doc_bits;
             *b = match self.keys[b.0..b.1].iter().position(|&x| x == k) {
                 Some(i) => (b.0 + i, b.0 + i + 1),
                 None => (0, 0),
@@ -495,6 +508,11 @@ impl Postings {
             }),
         );
     }
+}
+
+/// Bits that hold an article id of a corpus of `n` articles.
+fn doc_bits(n: usize) -> u32 {
+    (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1)
 }
 
 /// Partners of `doc` in one posting list. In a list over the cap, every
@@ -548,10 +566,12 @@ pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) ->
             let k = keys.chunk(r.clone());
             let mut out = Vec::new();
             let (mut posting, mut bounds, mut lists) = (Vec::new(), Vec::new(), Vec::new());
+            // scratch reused across articles: most articles meet no one
+            let (mut found, mut met) = (Vec::<(u32, u8)>::new(), Vec::<u32>::new());
             for i in 0..k.len() {
                 let (band_keys, own) = (k.band_keys(i), k.anchors(i));
                 let d = (r.start + i) as u32;
-                let mut found: Vec<(u32, u8)> = Vec::new();
+                found.clear();
                 posting.clear();
                 posting.extend(
                     band_keys
@@ -563,25 +583,24 @@ pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) ->
                 for list in &lists {
                     found.extend(partners(list, d, cfg).map(|e| (e, LSH)));
                 }
-                let mut counts: FxHashMap<u32, u32> = FxHashMap::default();
+                // shared anchors per partner: a partner's runs, counted
                 anchors.lists(own, &mut bounds, &mut lists);
+                met.clear();
                 for list in &lists {
-                    for e in partners(list, d, cfg) {
-                        *counts.entry(e).or_default() += 1;
-                    }
+                    met.extend(partners(list, d, cfg));
                 }
+                met.sort_unstable();
                 let need =
                     |e: u32| anchors_needed(own.len().min(keys.anchor_count(e as usize)), cfg);
-                found.extend(
-                    counts
-                        .into_iter()
-                        .filter(|&(e, c)| c >= need(e))
-                        .map(|(e, _)| (e, ANCHORS)),
-                );
+                for run in met.chunk_by(|a, b| a == b) {
+                    if run.len() as u32 >= need(run[0]) {
+                        found.push((run[0], ANCHORS));
+                    }
+                }
                 // one entry per partner and channel, not per shared band
                 found.sort_unstable();
                 found.dedup();
-                out.extend(found.into_iter().map(|(e, ch)| (d.min(e), d.max(e), ch)));
+                out.extend(found.iter().map(|&(e, ch)| (d.min(e), d.max(e), ch)));
             }
             out
         })
@@ -620,6 +639,38 @@ mod tests {
         assert_eq!(partners(&list, 1, &cfg).collect::<Vec<_>>(), [0]);
         let small: Vec<u32> = (0..3).collect();
         assert_eq!(partners(&small, 1, &cfg).collect::<Vec<_>>(), [0, 2]);
+    }
+
+    #[test]
+    fn article_ids_take_the_bits_they_need() {
+        assert_eq!(doc_bits(0), 1);
+        assert_eq!(doc_bits(1), 1);
+        assert_eq!(doc_bits(2), 1);
+        assert_eq!(doc_bits(3), 2);
+        assert_eq!(doc_bits(1 << 20), 20);
+        assert_eq!(doc_bits((1 << 20) + 1), 21);
+    }
+
+    #[test]
+    fn keys_differing_only_below_the_kept_bits_share_a_list() {
+        // four articles: two share a key exactly, two differ only in the
+        // lowest bit, which an article id replaces
+        let mut keys = Keys::default();
+        for k in [
+            0xdead_beef_0000_0010_u64,
+            0xdead_beef_0000_0010,
+            0x1234_5678_0000_0100,
+            0x1234_5678_0000_0101,
+        ] {
+            keys.push(&[], &[k, k ^ 0xffff_0000_0000]);
+        }
+        let cfg = CandidateConfig {
+            anchor_min_shared: 2,
+            ..CandidateConfig::default()
+        };
+        let found = candidates(&keys, &cfg);
+        assert_eq!(found.pairs, [(0, 1), (2, 3)]);
+        assert_eq!(found.from_anchors, 2);
     }
 
     #[test]
