@@ -40,6 +40,8 @@ use reprint::ingest::{Corpus, FieldNames, Input, Reader};
 use reprint::lsh::band_keys;
 use reprint::minhash::{MinHasher, Signature};
 use reprint::normalize::{plain_text, Plain};
+use reprint::ragged::Ragged;
+use reprint::same_story::links;
 use reprint::shingle::shingles;
 use reprint::spill::Encoder;
 use reprint::tokenize::tokenize;
@@ -351,6 +353,26 @@ fn stages(c: &mut Criterion, d: &Data) {
                     .relation
                     .is_some()
             })
+        })
+    });
+    // the same-story tier's candidate links: rare shared terms among
+    // articles of different groups, scored (before the template veto)
+    let grouping = group(d.articles.len(), &d.edges, &d.published, |x, y| {
+        d.engine
+            .verify(&d.features[x as usize], &d.features[y as usize])
+            .relation
+            .is_some()
+    });
+    let terms: Ragged<u64> = d.features.iter().map(|f| f.terms.as_slice()).collect();
+    g.throughput(Throughput::Elements(d.docs()));
+    g.bench_function("same_story", |b| {
+        b.iter_with_large_drop(|| {
+            links(
+                &terms,
+                &d.published,
+                &grouping.group_of,
+                &d.engine.same_story,
+            )
         })
     });
     // the copy pairs as (member, parent): both texts re-read, tokenised

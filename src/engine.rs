@@ -160,21 +160,22 @@ impl Engine {
     fn same_story_links(
         &self,
         terms: &Ragged<u64>,
-        verify: impl Fn(u32, u32) -> Verdict,
+        verify: impl Fn(u32, u32) -> Verdict + Sync,
         published: &[Option<i64>],
         group_of: &[u32],
     ) -> Vec<Link> {
-        let found = links(terms, published, group_of, &self.same_story);
+        // a same story is told in new words: two texts that share much
+        // wording without being copies are one template filled twice
+        let found: Vec<Link> = links(terms, published, group_of, &self.same_story)
+            .into_par_iter()
+            .filter(|l| {
+                let v = verify(l.a, l.b);
+                !(v.template
+                    || (v.relation.is_none() && v.min_side() >= self.same_story.max_shared_wording))
+            })
+            .collect();
         let mut best: HashMap<(u32, u32), Link> = HashMap::new();
         for l in found {
-            // a same story is told in new words: two texts that share much
-            // wording without being copies are one template filled twice
-            let v = verify(l.a, l.b);
-            if v.template
-                || (v.relation.is_none() && v.min_side() >= self.same_story.max_shared_wording)
-            {
-                continue;
-            }
             let (ga, gb) = (group_of[l.a as usize], group_of[l.b as usize]);
             let key = (ga.min(gb), ga.max(gb));
             match best.get(&key) {

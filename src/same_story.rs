@@ -24,9 +24,8 @@
 //! reaches the score a rewrite does, which keeps every name and number.
 //! Links are between groups and never merge them.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ragged::Ragged;
@@ -85,30 +84,13 @@ pub fn links(
     cfg: &SameStoryConfig,
 ) -> Vec<Link> {
     let n = terms.len();
-    let mut df: HashMap<u64, u32> = HashMap::new();
-    for t in terms.iter() {
-        for &h in t {
-            *df.entry(h).or_default() += 1;
-        }
-    }
-    let idf = |h: u64| {
-        (n as f64 / f64::from(df.get(&h).copied().unwrap_or(1)))
-            .ln()
-            .max(0.0)
-    };
+    let index = TermIndex::new(terms, cfg.max_df);
+    let df = |h: u64| index.df(h);
+    let idf = |h: u64| (n as f64 / f64::from(df(h).max(1))).ln().max(0.0);
     let idf_shared = |h: u64| {
-        let d = df.get(&h).copied().unwrap_or(2).max(2) - 1;
+        let d = df(h).max(2) - 1;
         (n as f64 / f64::from(d)).ln().max(0.0)
     };
-    let mut postings: HashMap<u64, Vec<u32>> = HashMap::new();
-    for (d, t) in terms.iter().enumerate() {
-        for &h in t {
-            let f = df[&h] as usize;
-            if f >= 2 && f <= cfg.max_df {
-                postings.entry(h).or_default().push(d as u32);
-            }
-        }
-    }
     let weight: Vec<f64> = terms
         .iter()
         .map(|t| t.iter().map(|&h| idf(h)).sum())
@@ -116,58 +98,134 @@ pub fn links(
     let window = cfg.window_days * 86_400.0;
     let mut out: Vec<Link> = (0..n as u32)
         .into_par_iter()
-        .flat_map_iter(|a| {
-            let mut counts: HashMap<u32, u32> = HashMap::new();
-            for h in terms.get(a as usize) {
-                if let Some(list) = postings.get(h) {
-                    for &b in list.iter().filter(|&&b| b > a) {
-                        *counts.entry(b).or_default() += 1;
+        .fold(
+            || (Vec::new(), Vec::new()),
+            |(mut found, mut met): (Vec<Link>, Vec<u32>), a| {
+                // later articles sharing a rare term, once per term: the
+                // runs of the sorted list are the shared counts
+                met.clear();
+                for &h in terms.get(a as usize) {
+                    met.extend(index.postings(h).iter().filter(|&&b| b > a));
+                }
+                met.sort_unstable();
+                for run in met.chunk_by(|x, y| x == y) {
+                    let b = run[0];
+                    if (run.len() as u32) < cfg.min_shared
+                        || group_of[a as usize] == group_of[b as usize]
+                    {
+                        continue;
                     }
-                }
-            }
-            let mut found = Vec::new();
-            for (b, c) in counts {
-                if c < cfg.min_shared || group_of[a as usize] == group_of[b as usize] {
-                    continue;
-                }
-                let days_apart = match (published[a as usize], published[b as usize]) {
-                    (Some(x), Some(y)) => {
-                        let d = (x - y).abs() as f64;
-                        if d > window {
-                            continue;
+                    let days_apart = match (published[a as usize], published[b as usize]) {
+                        (Some(x), Some(y)) => {
+                            let d = (x - y).abs() as f64;
+                            if d > window {
+                                continue;
+                            }
+                            Some(d / 86_400.0)
                         }
-                        Some(d / 86_400.0)
+                        _ => None,
+                    };
+                    let (ta, tb) = (terms.get(a as usize), terms.get(b as usize));
+                    let mut shared: Vec<u64> = ta
+                        .iter()
+                        .copied()
+                        .filter(|h| tb.binary_search(h).is_ok())
+                        .collect();
+                    // a shared term's rarity is judged without the pair
+                    // itself: it is in one more article than a term only
+                    // one of them has
+                    let overlap: f64 = shared.iter().map(|&h| idf_shared(h)).sum();
+                    let gain: f64 = shared.iter().map(|&h| idf_shared(h) - idf(h)).sum();
+                    let denom = weight[a as usize].min(weight[b as usize]) + gain;
+                    let score = if denom > 0.0 { overlap / denom } else { 0.0 };
+                    if score >= cfg.min_score {
+                        shared.sort_by(|&x, &y| idf(y).total_cmp(&idf(x)).then(x.cmp(&y)));
+                        found.push(Link {
+                            a,
+                            b,
+                            score,
+                            shared,
+                            days_apart,
+                        });
                     }
-                    _ => None,
-                };
-                let (ta, tb) = (terms.get(a as usize), terms.get(b as usize));
-                let mut shared: Vec<u64> = ta
-                    .iter()
-                    .copied()
-                    .filter(|h| tb.binary_search(h).is_ok())
-                    .collect();
-                // a shared term's rarity is judged without the pair itself:
-                // it is in one more article than a term only one of them has
-                let overlap: f64 = shared.iter().map(|&h| idf_shared(h)).sum();
-                let gain: f64 = shared.iter().map(|&h| idf_shared(h) - idf(h)).sum();
-                let denom = weight[a as usize].min(weight[b as usize]) + gain;
-                let score = if denom > 0.0 { overlap / denom } else { 0.0 };
-                if score >= cfg.min_score {
-                    shared.sort_by(|&x, &y| idf(y).total_cmp(&idf(x)).then(x.cmp(&y)));
-                    found.push(Link {
-                        a,
-                        b,
-                        score,
-                        shared,
-                        days_apart,
-                    });
                 }
-            }
-            found.into_iter()
-        })
+                (found, met)
+            },
+        )
+        .map(|(found, _)| found)
+        .flatten_iter()
         .collect();
     out.sort_by_key(|x| (x.a, x.b));
     out
+}
+
+/// Each term's document frequency, and the articles of each rare one (in
+/// 2 to `max_df` articles) in one flat array: a map entry per distinct
+/// term rather than a vector each (a million articles hold tens of
+/// millions of terms).
+struct TermIndex {
+    // term → (articles holding it, index of its list in `starts`, or
+    // u32::MAX when it is not rare)
+    terms: FxHashMap<u64, (u32, u32)>,
+    starts: Vec<u32>,
+    docs: Vec<u32>,
+}
+
+impl TermIndex {
+    fn new(terms: &Ragged<u64>, max_df: usize) -> Self {
+        let mut map: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
+        for t in terms.iter() {
+            for &h in t {
+                map.entry(h).or_insert((0, u32::MAX)).0 += 1;
+            }
+        }
+        // lists laid out in order of each rare term's first article, so
+        // the layout does not depend on the map's order
+        let mut starts = vec![0u32];
+        for t in terms.iter() {
+            for &h in t {
+                let e = map.get_mut(&h).expect("counted above");
+                if e.1 == u32::MAX && e.0 >= 2 && e.0 as usize <= max_df {
+                    e.1 = starts.len() as u32 - 1;
+                    let end = starts.last().copied().unwrap_or(0) + e.0;
+                    starts.push(end);
+                }
+            }
+        }
+        let mut filled: Vec<u32> = starts[..starts.len() - 1].to_vec();
+        let mut docs = vec![0u32; starts.last().copied().unwrap_or(0) as usize];
+        for (d, t) in terms.iter().enumerate() {
+            for &h in t {
+                let slot = map[&h].1;
+                if slot != u32::MAX {
+                    let at = &mut filled[slot as usize];
+                    docs[*at as usize] = d as u32;
+                    *at += 1;
+                }
+            }
+        }
+        TermIndex {
+            terms: map,
+            starts,
+            docs,
+        }
+    }
+
+    /// Articles holding `h` (1 for a term never seen).
+    fn df(&self, h: u64) -> u32 {
+        self.terms.get(&h).map_or(1, |e| e.0)
+    }
+
+    /// The articles holding `h` when it is rare, in order; else none.
+    fn postings(&self, h: u64) -> &[u32] {
+        match self.terms.get(&h) {
+            Some(&(_, slot)) if slot != u32::MAX => {
+                &self.docs
+                    [self.starts[slot as usize] as usize..self.starts[slot as usize + 1] as usize]
+            }
+            _ => &[],
+        }
+    }
 }
 
 #[cfg(test)]
@@ -193,6 +251,23 @@ mod tests {
         let l = links(&all, &published, &groups, &SameStoryConfig::default());
         let pairs: Vec<(u32, u32)> = l.iter().map(|l| (l.a, l.b)).collect();
         assert_eq!(pairs, [(0, 1), (1, 3)]);
+    }
+
+    #[test]
+    fn the_term_index_lists_rare_terms_only_and_counts_all() {
+        // term 1 in every article (over max_df 3), 2 in two, 3 in one
+        let all: Ragged<u64> = [vec![1, 2], vec![1], vec![1, 2, 3], vec![1]]
+            .iter()
+            .collect();
+        let index = TermIndex::new(&all, 3);
+        assert_eq!(
+            (index.df(1), index.df(2), index.df(3), index.df(9)),
+            (4, 2, 1, 1)
+        );
+        assert!(index.postings(1).is_empty());
+        assert_eq!(index.postings(2), [0, 2]);
+        assert!(index.postings(3).is_empty());
+        assert!(index.postings(9).is_empty());
     }
 
     #[test]
