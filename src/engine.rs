@@ -6,6 +6,7 @@
 //! and produce vectors indexed by input position; grouping runs serially
 //! over sorted edges, so the output is the same for any thread count.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::sync::Mutex;
@@ -339,7 +340,14 @@ impl Engine {
                     (start..end)
                         .into_par_iter()
                         .map(|d| {
-                            let p = Prepared::decode(&intake.prepared.get(d)?)?;
+                            let p =
+                                Prepared::decode_beside(
+                                    &intake.prepared.get(d)?,
+                                    || match &intake.alignments {
+                                        Some(a) => a.record(d as u32),
+                                        None => Ok(Cow::Borrowed(&[][..])),
+                                    },
+                                )?;
                             let (f, c) = self.fingerprint_one(&p, outlet_ids[d], &boiler, &hasher);
                             let mut e = Encoder::default();
                             f.encode_verification(&mut e);
@@ -789,16 +797,17 @@ impl<'e> Intake<'e> {
                 pending
                     .into_par_iter()
                     .map(|a| {
-                        let mut aligned = Encoder::default();
+                        let (mut aligned, mut e) = (Encoder::default(), Encoder::default());
                         let mut p = if alignable {
                             let (p, words) = Prepared::of_article_alignable(&a, params);
                             words.encode(&mut aligned);
+                            p.encode_beside(&words, &mut e);
                             p
                         } else {
-                            Prepared::of_article(&a, params)
+                            let p = Prepared::of_article(&a, params);
+                            p.encode(&mut e);
+                            p
                         };
-                        let mut e = Encoder::default();
-                        p.encode(&mut e);
                         Ready {
                             article: a,
                             sentences: std::mem::take(&mut p.sentence_hashes),

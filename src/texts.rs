@@ -162,6 +162,11 @@ impl Alignments {
         self.read(d, Alignable::decode)
     }
 
+    /// Article `d`'s record as written.
+    pub fn record(&self, d: u32) -> io::Result<Cow<'_, [u8]>> {
+        self.records.get(d as usize)
+    }
+
     fn read(&self, d: u32, decode: fn(&[u8]) -> io::Result<Alignable>) -> Alignable {
         let read = self
             .records
