@@ -43,7 +43,7 @@ use reprint::normalize::{plain_text, Plain};
 use reprint::ragged::Ragged;
 use reprint::same_story::links;
 use reprint::shingle::shingles;
-use reprint::spill::Encoder;
+use reprint::spill::{Encoder, Spill};
 use reprint::tokenize::tokenize;
 use reprint::verify::verify;
 use reprint::{Article, Engine, Location};
@@ -260,6 +260,54 @@ fn stages(c: &mut Criterion, d: &Data) {
             }
         })
     });
+    // the intake's spill and the fingerprint pass's reading of it: the
+    // prepared record written whole beside the alignment record, or
+    // leaving it the words' low halves and the sentences (as `cluster` does)
+    let aligned: Vec<(Prepared, Alignable)> = d
+        .articles
+        .iter()
+        .map(|a| Prepared::of_article_alignable(a, params))
+        .collect();
+    for (name, beside) in [
+        ("spill_prepared_whole", false),
+        ("spill_prepared_beside", true),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut prepared = Spill::file().expect("a temporary file");
+                let mut alignments = Spill::file().expect("a temporary file");
+                for (p, words) in &aligned {
+                    let (mut e, mut w) = (Encoder::default(), Encoder::default());
+                    words.encode(&mut w);
+                    if beside {
+                        p.encode_beside(words, &mut e);
+                    } else {
+                        p.encode(&mut e);
+                    }
+                    prepared.push(&e.bytes).expect("written");
+                    alignments.push(&w.bytes).expect("written");
+                }
+                prepared.finish().expect("written");
+                alignments.finish().expect("written");
+                // read back as the fingerprint pass does: a chunk's
+                // records in one read per spill
+                for start in (0..aligned.len()).step_by(1024) {
+                    let range = start..(start + 1024).min(aligned.len());
+                    let run = prepared.get_run(range.clone()).expect("read back");
+                    let beside_run = beside.then(|| alignments.get_run(range.clone()));
+                    let beside_run = beside_run.transpose().expect("read back");
+                    for i in range {
+                        let p = Prepared::decode_beside(run.get(i), || {
+                            Ok::<_, std::io::Error>(
+                                beside_run.as_ref().map_or(&[][..], |b| b.get(i)),
+                            )
+                        });
+                        black_box(p.expect("decoded"));
+                    }
+                }
+            })
+        });
+    }
 
     let plain_bytes = d.plains.iter().map(|p| p.text.len() as u64).sum();
     g.throughput(Throughput::Bytes(plain_bytes));

@@ -6,7 +6,6 @@
 //! and produce vectors indexed by input position; grouping runs serially
 //! over sorted edges, so the output is the same for any thread count.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::sync::Mutex;
@@ -336,18 +335,19 @@ impl Engine {
             let previous = std::mem::take(&mut ready);
             let (stored, done) = rayon::join(
                 || store(previous),
-                || {
-                    (start..end)
+                || -> io::Result<Vec<_>> {
+                    // each chunk's records in one read apiece
+                    let prepared = intake.prepared.get_run(start..end)?;
+                    let beside = match &intake.alignments {
+                        Some(a) => Some(a.records(start..end)?),
+                        None => None,
+                    };
+                    Ok((start..end)
                         .into_par_iter()
                         .map(|d| {
-                            let p =
-                                Prepared::decode_beside(
-                                    &intake.prepared.get(d)?,
-                                    || match &intake.alignments {
-                                        Some(a) => a.record(d as u32),
-                                        None => Ok(Cow::Borrowed(&[][..])),
-                                    },
-                                )?;
+                            let p = Prepared::decode_beside(prepared.get(d), || {
+                                Ok::<_, io::Error>(beside.as_ref().map_or(&[][..], |b| b.get(d)))
+                            })?;
                             let (f, c) = self.fingerprint_one(&p, outlet_ids[d], &boiler, &hasher);
                             let mut e = Encoder::default();
                             f.encode_verification(&mut e);
@@ -361,10 +361,11 @@ impl Engine {
                             } = f;
                             Ok((e.bytes, band_keys, anchors, terms, c))
                         })
-                        .collect::<Vec<_>>()
+                        .collect())
                 },
             );
             stored?;
+            let done = done?;
             // each prepared record is read once: its storage can go
             intake.prepared.discard_before(end)?;
             ready = done;

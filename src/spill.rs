@@ -13,6 +13,7 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::ops::Range;
 
 /// Append-only records, numbered in the order they were pushed.
 pub struct Spill {
@@ -109,6 +110,35 @@ impl Spill {
         }
     }
 
+    /// Records `range` (clamped to those pushed), read in one go: a reader
+    /// of a run of records pays one read instead of one per record.
+    pub fn get_run(&self, range: Range<usize>) -> io::Result<Run<'_>> {
+        let end = range.end.min(self.spans.len());
+        let start = range.start.min(end);
+        let spans = &self.spans[start..end];
+        let (from, to) = match (spans.first(), spans.last()) {
+            (Some(&(at, _)), Some(&(last, len))) => (at, last + u64::from(len)),
+            _ => (0, 0),
+        };
+        let bytes = match &self.backend {
+            Backend::Memory(buf) => Cow::Borrowed(&buf[from as usize..to as usize]),
+            Backend::File { file, writer } => {
+                if writer.is_some() {
+                    return Err(io::Error::other("spill file read before it was finished"));
+                }
+                let mut out = vec![0; (to - from) as usize];
+                read_exact_at(file, &mut out, from)?;
+                Cow::Owned(out)
+            }
+        };
+        Ok(Run {
+            bytes,
+            start,
+            from,
+            spans,
+        })
+    }
+
     /// Gives back the storage of the records before `i`, which must not be
     /// read again: a spill read once, in order, then no longer occupies the
     /// page cache and disk as it is read (Linux; elsewhere the storage goes
@@ -119,6 +149,28 @@ impl Spill {
         };
         let end = self.spans.get(i).map_or(self.end, |&(at, _)| at);
         punch_hole(file, end & !(PAGE - 1))
+    }
+}
+
+/// A run of consecutive records, read by [`Spill::get_run`].
+pub struct Run<'a> {
+    bytes: Cow<'a, [u8]>,
+    // the first record's number, and its offset in the spill
+    start: usize,
+    from: u64,
+    spans: &'a [(u64, u32)],
+}
+
+impl Run<'_> {
+    /// Record `i` (by its number in the spill; empty outside the run).
+    pub fn get(&self, i: usize) -> &[u8] {
+        match i.checked_sub(self.start).and_then(|k| self.spans.get(k)) {
+            Some(&(at, len)) => {
+                let at = (at - self.from) as usize;
+                &self.bytes[at..at + len as usize]
+            }
+            None => &[],
+        }
     }
 }
 
@@ -387,6 +439,28 @@ mod tests {
                     &r[..],
                     "record {i} after a cut at {cut}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn runs_of_records_read_back_as_single_records_do() {
+        for mut s in [Spill::memory(), Spill::file().unwrap()] {
+            let records: Vec<Vec<u8>> = (0..20u8).map(|i| vec![i; usize::from(i) * 3]).collect();
+            for r in &records {
+                s.push(r).unwrap();
+            }
+            s.finish().unwrap();
+            for range in [0..20, 3..9, 5..5, 18..40, 30..40] {
+                let run = s.get_run(range.clone()).unwrap();
+                for i in 0..25 {
+                    let expected = if range.contains(&i) && i < 20 {
+                        s.get(i).unwrap().into_owned()
+                    } else {
+                        Vec::new()
+                    };
+                    assert_eq!(run.get(i), &expected[..], "record {i} of {range:?}");
+                }
             }
         }
     }

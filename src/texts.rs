@@ -11,10 +11,11 @@
 
 use std::borrow::Cow;
 use std::io;
+use std::ops::Range;
 use std::sync::Mutex;
 
 use crate::features::Alignable;
-use crate::spill::Spill;
+use crate::spill::{Run, Spill};
 
 /// Texts by article position, in input order.
 pub struct TextStore {
@@ -162,9 +163,9 @@ impl Alignments {
         self.read(d, Alignable::decode)
     }
 
-    /// Article `d`'s record as written.
-    pub fn record(&self, d: u32) -> io::Result<Cow<'_, [u8]>> {
-        self.records.get(d as usize)
+    /// The records of articles `range` as written, read in one go.
+    pub fn records(&self, range: Range<usize>) -> io::Result<Run<'_>> {
+        self.records.get_run(range)
     }
 
     fn read(&self, d: u32, decode: fn(&[u8]) -> io::Result<Alignable>) -> Alignable {
