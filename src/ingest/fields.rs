@@ -111,21 +111,50 @@ fn first(obj: &Map<String, Value>, names: &[String]) -> Option<String> {
 impl FieldNames {
     /// Builds an article from one JSON object found at `location`.
     pub fn to_article(&self, value: &Value, location: Location) -> Result<Article, RecordProblem> {
+        let (obj, name) = self.text_field(value)?;
+        let text = obj[name].as_str().unwrap_or_default().to_string();
+        Ok(self.with_text(obj, text, location))
+    }
+
+    /// [`FieldNames::to_article`], the text moved out of `value` rather
+    /// than copied (a reader owns each value it parses).
+    pub fn into_article(
+        &self,
+        mut value: Value,
+        location: Location,
+    ) -> Result<Article, RecordProblem> {
+        let (obj, name) = self.text_field(&value)?;
+        // every other field is read first: one field may serve two roles
+        let mut article = self.with_text(obj, String::new(), location);
+        if let Some(Value::String(text)) = value.get_mut(name) {
+            article.text = std::mem::take(text);
+        }
+        Ok(article)
+    }
+
+    /// The object, and the name of its first text field holding a string.
+    fn text_field<'v, 's>(
+        &'s self,
+        value: &'v Value,
+    ) -> Result<(&'v Map<String, Value>, &'s str), RecordProblem> {
         let obj = match value {
             Value::Object(m) => m,
             other => return Err(RecordProblem::NotObject(kind_of(other))),
         };
-        let text = self
+        let name = self
             .text
             .iter()
-            .filter_map(|n| obj.get(n))
-            .find_map(|v| v.as_str().map(str::to_string))
+            .find(|n| obj.get(*n).is_some_and(Value::is_string))
             .ok_or_else(|| RecordProblem::NoText(self.text.clone()))?;
+        Ok((obj, name))
+    }
+
+    fn with_text(&self, obj: &Map<String, Value>, text: String, location: Location) -> Article {
         let url = first(obj, &self.url);
         let id = first(obj, &self.id).unwrap_or_else(|| location.to_string());
         let published_at = first(obj, &self.published);
         let published_ts = published_at.as_deref().and_then(parse_timestamp);
-        Ok(Article {
+        Article {
             id,
             title: first(obj, &self.title),
             text,
@@ -135,7 +164,7 @@ impl FieldNames {
             url,
             canonical: first(obj, &self.canonical),
             location,
-        })
+        }
     }
 }
 
@@ -168,6 +197,36 @@ mod tests {
         let v = json!({"text": "x"});
         let a = FieldNames::default().to_article(&v, loc()).unwrap();
         assert_eq!(a.id, "f.jsonl:3");
+    }
+
+    #[test]
+    fn a_moved_text_gives_the_article_a_copied_one_does() {
+        // the title field is also the text field: it is read before the
+        // text is moved out
+        let fields = FieldNames {
+            text: vec!["title".into()],
+            ..FieldNames::default()
+        };
+        for v in [
+            json!({"id": 7, "title": "Both roles", "text": "unused", "source": {"name": "P"}}),
+            json!({"text": 1, "title": ["no"], "body": "x"}),
+            json!("a string"),
+        ] {
+            for f in [&fields, &FieldNames::default()] {
+                assert_eq!(
+                    f.into_article(v.clone(), loc()),
+                    f.to_article(&v, loc()),
+                    "{v}"
+                );
+            }
+        }
+        let a = fields
+            .into_article(json!({"title": "Both roles"}), loc())
+            .unwrap();
+        assert_eq!(
+            (a.title.as_deref(), a.text.as_str()),
+            (Some("Both roles"), "Both roles")
+        );
     }
 
     #[test]

@@ -313,7 +313,7 @@ impl Reader {
                     continue;
                 }
             };
-            self.push_value(&value, location, sink);
+            self.push_value(value, location, sink);
         }
     }
 
@@ -327,7 +327,7 @@ impl Reader {
             }),
             Some(i) if buf[i] == b'[' => self.read_json_array(name, buf, i + 1, sink),
             Some(_) => match serde_json::from_slice::<Value>(buf) {
-                Ok(v) => self.push_value(&v, whole(name), sink),
+                Ok(v) => self.push_value(v, whole(name), sink),
                 Err(e) => {
                     let mut location = whole(name);
                     location.line = e.line() as u64;
@@ -370,7 +370,7 @@ impl Reader {
             match values.next() {
                 Some(Ok(v)) => {
                     pos += values.byte_offset();
-                    self.push_value(&v, location, sink);
+                    self.push_value(v, location, sink);
                 }
                 Some(Err(e)) => {
                     let what = if e.is_eof() {
@@ -445,7 +445,7 @@ impl Reader {
             if let Ok(v) = serde_json::from_slice::<Value>(buf) {
                 // an export saved as text: keep the file path as its id
                 // unless it names its own
-                return self.push_value(&v, whole(name), sink);
+                return self.push_value(v, whole(name), sink);
             }
         }
         if looks_binary(buf) {
@@ -483,8 +483,8 @@ impl Reader {
         });
     }
 
-    fn push_value(&self, value: &Value, location: Location, sink: &mut Sink<'_>) {
-        match self.fields.to_article(value, location.clone()) {
+    fn push_value(&self, value: Value, location: Location, sink: &mut Sink<'_>) {
+        match self.fields.into_article(value, location.clone()) {
             Ok(a) => {
                 if a.published_at.is_some() && a.published_ts.is_none() {
                     sink.warnings.push(Warning {
