@@ -92,21 +92,9 @@ impl Spill {
 
     /// Record `i` (empty past the end).
     pub fn get(&self, i: usize) -> io::Result<Cow<'_, [u8]>> {
-        let Some(&(at, len)) = self.spans.get(i) else {
-            return Ok(Cow::Borrowed(&[]));
-        };
-        match &self.backend {
-            Backend::Memory(buf) => {
-                Ok(Cow::Borrowed(&buf[at as usize..at as usize + len as usize]))
-            }
-            Backend::File { file, writer } => {
-                if writer.is_some() {
-                    return Err(io::Error::other("spill file read before it was finished"));
-                }
-                let mut out = vec![0; len as usize];
-                read_exact_at(file, &mut out, at)?;
-                Ok(Cow::Owned(out))
-            }
+        match self.spans.get(i) {
+            Some(&(at, len)) => self.bytes(at, at + u64::from(len)),
+            None => Ok(Cow::Borrowed(&[])),
         }
     }
 
@@ -120,23 +108,28 @@ impl Spill {
             (Some(&(at, _)), Some(&(last, len))) => (at, last + u64::from(len)),
             _ => (0, 0),
         };
-        let bytes = match &self.backend {
-            Backend::Memory(buf) => Cow::Borrowed(&buf[from as usize..to as usize]),
-            Backend::File { file, writer } => {
-                if writer.is_some() {
-                    return Err(io::Error::other("spill file read before it was finished"));
-                }
-                let mut out = vec![0; (to - from) as usize];
-                read_exact_at(file, &mut out, from)?;
-                Cow::Owned(out)
-            }
-        };
+        let bytes = self.bytes(from, to)?;
         Ok(Run {
             bytes,
             start,
             from,
             spans,
         })
+    }
+
+    /// The spilled bytes `from..to`, which must be finished records.
+    fn bytes(&self, from: u64, to: u64) -> io::Result<Cow<'_, [u8]>> {
+        match &self.backend {
+            Backend::Memory(buf) => Ok(Cow::Borrowed(&buf[from as usize..to as usize])),
+            Backend::File { file, writer } => {
+                if writer.is_some() {
+                    return Err(io::Error::other("spill file read before it was finished"));
+                }
+                let mut out = vec![0; (to - from) as usize];
+                read_exact_at(file, &mut out, from)?;
+                Ok(Cow::Owned(out))
+            }
+        }
     }
 
     /// Gives back the storage of the records before `i`, which must not be
