@@ -18,7 +18,7 @@ use crate::lsh::band_keys;
 use crate::minhash::{MinHasher, Signature};
 use crate::normalize::{plain_text, Plain};
 use crate::params::Params;
-use crate::shingle::shingles;
+use crate::shingle::{le_bytes, shingles};
 use crate::spill::{Decoder, Encoder};
 use crate::tokenize::{tokenize, Tokens};
 
@@ -163,16 +163,14 @@ impl Prepared {
         );
         let mut sentence_starts = Vec::new();
         let mut sentence_hashes = Vec::new();
-        let mut bytes = Vec::new();
         let mut i = 0;
         while i < words.len() {
-            let s = tokens.sentence[i];
+            let (s, start) = (tokens.sentence[i], i);
             sentence_starts.push(i as u32);
-            bytes.clear();
             while i < words.len() && tokens.sentence[i] == s {
-                bytes.extend_from_slice(&words[i].to_le_bytes());
                 i += 1;
             }
+            let bytes = le_bytes(&words[start..i]);
             sentence_hashes.push(xxh3_64_with_seed(&bytes, params.seed ^ 0x5e47).max(1));
         }
         // the sentence (index into sentence_starts) holding a byte offset
@@ -535,8 +533,7 @@ impl Features {
         let content_hash = if n == 0 {
             0
         } else {
-            let bytes: Vec<u8> = prep.words.iter().flat_map(|w| w.to_le_bytes()).collect();
-            xxh3_64_with_seed(&bytes, params.seed)
+            xxh3_64_with_seed(&le_bytes(&prep.words), params.seed)
         };
         let (hashes, starts) = shingles(&kept, params.shingle_size, params.seed);
         let signature = hasher.signature(&hashes);

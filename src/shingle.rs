@@ -10,11 +10,25 @@
 //! shingle, made of all its words, so two identical one-line briefs still
 //! match each other and never anything longer.
 
+use std::borrow::Cow;
+
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// The hash of one normalised word.
 pub fn word_hash(word: &str, seed: u64) -> u64 {
     xxh3_64_with_seed(word.as_bytes(), seed)
+}
+
+/// The bytes the hash contract defines for a run of word hashes (each
+/// little-endian, in order): on a little-endian machine, the memory that
+/// already holds them, not a copy of every word per shingle set, sentence
+/// and content hash.
+pub fn le_bytes(words: &[u64]) -> Cow<'_, [u8]> {
+    if cfg!(target_endian = "little") {
+        Cow::Borrowed(bytemuck::cast_slice(words))
+    } else {
+        Cow::Owned(words.iter().flat_map(|w| w.to_le_bytes()).collect())
+    }
 }
 
 /// Hashes of the shingles of `words` (word hashes, in order), and for each
@@ -26,9 +40,9 @@ pub fn shingles(words: &[u64], k: usize, seed: u64) -> (Vec<u64>, Vec<u32>) {
     }
     let width = k.min(n);
     let count = n - width + 1;
-    // every word's bytes laid out once: a shingle's bytes are then a slice
-    // of them, not k words copied into a buffer for each shingle
-    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    // a shingle's bytes are a slice of the words' bytes, not k words
+    // copied into a buffer for each shingle
+    let bytes = le_bytes(words);
     let hashes = (0..count)
         .map(|start| xxh3_64_with_seed(&bytes[8 * start..8 * (start + width)], seed))
         .collect();

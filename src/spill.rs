@@ -125,9 +125,7 @@ impl Spill {
                 if writer.is_some() {
                     return Err(io::Error::other("spill file read before it was finished"));
                 }
-                let mut out = vec![0; (to - from) as usize];
-                read_exact_at(file, &mut out, from)?;
-                Ok(Cow::Owned(out))
+                Ok(Cow::Owned(read_vec_at(file, (to - from) as usize, from)?))
             }
         }
     }
@@ -193,9 +191,32 @@ fn punch_hole(_: &File, _: u64) -> io::Result<()> {
     Ok(())
 }
 
+/// `len` bytes of `file` from `at`, read into the buffer's spare capacity:
+/// zeroing a buffer the read then overwrites was a tenth of reading records
+/// back.
 #[cfg(unix)]
-fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+fn read_vec_at(file: &File, len: usize, at: u64) -> io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        let from = at + out.len() as u64;
+        match rustix::io::pread(file, rustix::buffer::spare_capacity(&mut out), from) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(_) => {}
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    // the capacity may exceed `len`, and a read fill it from the records
+    // that follow
+    out.truncate(len);
+    Ok(out)
+}
+
+#[cfg(windows)]
+fn read_vec_at(file: &File, len: usize, at: u64) -> io::Result<Vec<u8>> {
+    let mut out = vec![0; len];
+    read_exact_at(file, &mut out, at)?;
+    Ok(out)
 }
 
 #[cfg(windows)]
