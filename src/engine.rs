@@ -318,9 +318,11 @@ impl Engine {
         let mut terms = Ragged::default();
         let mut credited = Vec::with_capacity(intake.articles.len());
         let mut store = |done: Vec<io::Result<Fingerprint>>| -> io::Result<()> {
-            for r in done {
-                let (bytes, band_keys, anchors, t, c) = r?;
-                records.push(&bytes)?;
+            let done: Vec<Fingerprint> = done.into_iter().collect::<io::Result<_>>()?;
+            let bytes: Vec<&[u8]> = done.iter().map(|f| &f.0[..]).collect();
+            records.push_all(&bytes)?;
+            drop(bytes);
+            for (_, band_keys, anchors, t, c) in done {
                 keys.push(&band_keys, &anchors)?;
                 terms.push(&t);
                 credited.push(c);
@@ -831,13 +833,17 @@ impl<'e> Intake<'e> {
     }
 
     fn store(&mut self, ready: Vec<Ready>) -> io::Result<()> {
+        // each spill's records of the chunk in one write, from where they are
+        let prepared: Vec<&[u8]> = ready.iter().map(|r| &r.prepared[..]).collect();
+        self.prepared.push_all(&prepared)?;
+        drop(prepared);
+        if let Some(al) = &mut self.alignments {
+            let aligned: Vec<&[u8]> = ready.iter().map(|r| &r.aligned[..]).collect();
+            al.push_all(&aligned)?;
+        }
         for r in ready {
             let mut a = r.article;
             self.sentences.push(&r.sentences);
-            self.prepared.push(&r.prepared)?;
-            if let Some(al) = &mut self.alignments {
-                al.push(&r.aligned)?;
-            }
             // the report needs ids and metadata; the text goes to the store
             self.texts.push(std::mem::take(&mut a.text))?;
             // what is read of the rest from now on is the outlet: at a

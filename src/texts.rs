@@ -147,6 +147,11 @@ impl Alignments {
         self.records.push(record)
     }
 
+    /// Appends the next articles' records ([`Spill::push_all`]).
+    pub fn push_all(&mut self, records: &[&[u8]]) -> io::Result<()> {
+        self.records.push_all(records)
+    }
+
     /// Ends writing: records can be read from now on.
     pub fn finish(&mut self) -> io::Result<()> {
         self.records.finish()
