@@ -334,6 +334,10 @@ impl Alignable {
     /// they ascend, as words do) and lengths, in one byte each where all
     /// fit, as they nearly always do.
     pub fn encode(&self, e: &mut Encoder) {
+        // room for the widest layout (names aside): one allocation
+        let n = self.words.len();
+        e.bytes
+            .reserve(32 + 12 * n + 12 * self.sentence_starts.len());
         // what the fingerprint pass reads of the record comes first (see
         // `Prepared::encode_beside`)
         e.u32s(&self.words);
@@ -587,6 +591,10 @@ impl Features {
 impl Prepared {
     /// Appends this article's record to `e`.
     pub fn encode(&self, e: &mut Encoder) {
+        e.bytes.reserve(
+            32 + 8 * (self.words.len() + self.salient.len() + self.names.len())
+                + 12 * self.sentence_starts.len(),
+        );
         e.u32(Self::WHOLE);
         e.u64s(&self.words);
         e.u64s(&self.salient);
@@ -616,6 +624,8 @@ impl Prepared {
         {
             return self.encode(e);
         }
+        e.bytes
+            .reserve(32 + 4 * self.words.len() + 8 * (self.salient.len() + self.names.len()));
         e.u32(Self::BESIDE);
         let high: Vec<u32> = self.words.iter().map(|&w| (w >> 32) as u32).collect();
         e.u32s(&high);
@@ -703,6 +713,8 @@ impl Features {
     /// salient bits, content hash) to `e`; candidate keys and terms are
     /// left out.
     pub fn encode_verification(&self, e: &mut Encoder) {
+        e.bytes
+            .reserve(32 + 8 * self.shingles.len() + 8 * self.salient.len());
         e.u32s(&self.shingles);
         e.narrow_u32s(&self.positions);
         e.u32(self.kept);

@@ -298,9 +298,14 @@ impl Encoder {
     /// A length-prefixed run of `u32`.
     pub fn u32s(&mut self, vs: &[u32]) {
         self.len(vs.len());
-        self.bytes.reserve(4 * vs.len());
-        for v in vs {
-            self.u32(*v);
+        if cfg!(target_endian = "little") {
+            // the values' memory is their little-endian bytes: one copy
+            self.bytes.extend_from_slice(bytemuck::cast_slice(vs));
+        } else {
+            self.bytes.reserve(4 * vs.len());
+            for v in vs {
+                self.u32(*v);
+            }
         }
     }
 
@@ -331,9 +336,13 @@ impl Encoder {
     /// A length-prefixed run of `u64`.
     pub fn u64s(&mut self, vs: &[u64]) {
         self.len(vs.len());
-        self.bytes.reserve(8 * vs.len());
-        for v in vs {
-            self.u64(*v);
+        if cfg!(target_endian = "little") {
+            self.bytes.extend_from_slice(bytemuck::cast_slice(vs));
+        } else {
+            self.bytes.reserve(8 * vs.len());
+            for v in vs {
+                self.u64(*v);
+            }
         }
     }
 
@@ -398,6 +407,10 @@ impl<'a> Decoder<'a> {
 
     fn u32_run(&mut self, n: usize) -> io::Result<Vec<u32>> {
         let b = self.take(n.saturating_mul(4))?;
+        if cfg!(target_endian = "little") {
+            // one copy into aligned memory
+            return Ok(bytemuck::pod_collect_to_vec(b));
+        }
         Ok(b.chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect())
@@ -425,6 +438,9 @@ impl<'a> Decoder<'a> {
     pub fn u64s(&mut self) -> io::Result<Vec<u64>> {
         let n = self.u32()? as usize;
         let b = self.take(n.saturating_mul(8))?;
+        if cfg!(target_endian = "little") {
+            return Ok(bytemuck::pod_collect_to_vec(b));
+        }
         Ok(b.chunks_exact(8)
             .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
             .collect())
