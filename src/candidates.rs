@@ -515,9 +515,14 @@ fn doc_bits(n: usize) -> u32 {
     (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1)
 }
 
-/// Partners of `doc` in one posting list. In a list over the cap, every
-/// member meets only the first `star` members (which meet each other).
-fn partners<'a>(
+/// Partners of `doc` in one posting list: in a list over the cap, every
+/// member meets only the first `star` members (which meet each other). Only
+/// those with a smaller id: a pass over every article then meets each pair
+/// once, from its later article, instead of from both sides. Nothing is lost: lists are in article order, so where the later
+/// article is within a capped list's first `star` members the earlier one
+/// is too, and the later article meets at least as many of the pair's
+/// shared lists as the earlier one does.
+fn earlier_partners<'a>(
     list: &'a [u32],
     doc: u32,
     cfg: &CandidateConfig,
@@ -525,7 +530,7 @@ fn partners<'a>(
     list[..partners_taken(list.len(), cfg)]
         .iter()
         .copied()
-        .filter(move |&d| d != doc)
+        .take_while(move |&e| e < doc)
 }
 
 /// The posting key of band `j`'s key `k`: the band index is mixed into the
@@ -581,13 +586,13 @@ pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) ->
                 );
                 lsh.lists(&posting, &mut bounds, &mut lists);
                 for list in &lists {
-                    found.extend(partners(list, d, cfg).map(|e| (e, LSH)));
+                    found.extend(earlier_partners(list, d, cfg).map(|e| (e, LSH)));
                 }
                 // shared anchors per partner: a partner's runs, counted
                 anchors.lists(own, &mut bounds, &mut lists);
                 met.clear();
                 for list in &lists {
-                    met.extend(partners(list, d, cfg));
+                    met.extend(earlier_partners(list, d, cfg));
                 }
                 met.sort_unstable();
                 let need =
@@ -600,7 +605,7 @@ pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) ->
                 // one entry per partner and channel, not per shared band
                 found.sort_unstable();
                 found.dedup();
-                out.extend(found.iter().map(|&(e, ch)| (d.min(e), d.max(e), ch)));
+                out.extend(found.iter().map(|&(e, ch)| (e, d, ch)));
             }
             out
         })
@@ -634,11 +639,100 @@ mod tests {
             star: 2,
         };
         let list: Vec<u32> = (0..10).collect();
-        assert_eq!(partners(&list, 5, &cfg).collect::<Vec<_>>(), [0, 1]);
-        assert_eq!(partners(&list, 0, &cfg).collect::<Vec<_>>(), [1]);
-        assert_eq!(partners(&list, 1, &cfg).collect::<Vec<_>>(), [0]);
+        let earlier = |list: &[u32], d| earlier_partners(list, d, &cfg).collect::<Vec<_>>();
+        assert_eq!(earlier(&list, 5), [0, 1]);
+        assert!(earlier(&list, 0).is_empty());
+        assert_eq!(earlier(&list, 1), [0]);
         let small: Vec<u32> = (0..3).collect();
-        assert_eq!(partners(&small, 1, &cfg).collect::<Vec<_>>(), [0, 2]);
+        assert_eq!(earlier(&small, 1), [0]);
+        assert_eq!(earlier(&small, 2), [0, 1]);
+    }
+
+    /// Every article meeting its partners in every list it is in, from both
+    /// sides of each pair: what meeting each pair from its later article
+    /// must give.
+    fn pairs_met_from_both_sides(f: &[Features], cfg: &CandidateConfig) -> Vec<(u32, u32)> {
+        let bits = doc_bits(f.len());
+        let packed = |k: u64| k >> bits << bits;
+        let mut lists: std::collections::BTreeMap<(u8, u64), Vec<u32>> = Default::default();
+        for (d, a) in f.iter().enumerate() {
+            for (j, &k) in a.band_keys.iter().enumerate() {
+                lists
+                    .entry((0, packed(band_key(j, k))))
+                    .or_default()
+                    .push(d as u32);
+            }
+            for &k in &a.anchors {
+                lists.entry((1, packed(k))).or_default().push(d as u32);
+            }
+        }
+        let mut pairs = std::collections::BTreeSet::new();
+        for (d, a) in f.iter().enumerate() {
+            let d = d as u32;
+            let mut shared: std::collections::BTreeMap<u32, u32> = Default::default();
+            for ((channel, _), list) in &lists {
+                let mut list = list.clone();
+                list.dedup();
+                if !list.contains(&d) {
+                    continue;
+                }
+                for &e in &list[..partners_taken(list.len(), cfg)] {
+                    if e == d {
+                        continue;
+                    }
+                    if *channel == 0 {
+                        pairs.insert((d.min(e), d.max(e)));
+                    } else {
+                        *shared.entry(e).or_default() += 1;
+                    }
+                }
+            }
+            for (e, n) in shared {
+                let fewest = a.anchors.len().min(f[e as usize].anchors.len());
+                if n >= anchors_needed(fewest, cfg) {
+                    pairs.insert((d.min(e), d.max(e)));
+                }
+            }
+        }
+        pairs.into_iter().collect()
+    }
+
+    #[test]
+    fn each_pair_met_once_is_each_pair_met_from_both_sides() {
+        // few distinct keys, so that lists run over the cap
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % m
+        };
+        for round in 0..20 {
+            let n = 5 + next(60) as usize;
+            let features: Vec<Features> = (0..n)
+                .map(|_| {
+                    let mut anchors: Vec<u64> = (0..next(8)).map(|_| next(12) << 40).collect();
+                    anchors.sort_unstable();
+                    anchors.dedup();
+                    Features {
+                        band_keys: (0..3).map(|_| next(4) << 40).collect(),
+                        anchors,
+                        ..Features::default()
+                    }
+                })
+                .collect();
+            let cfg = CandidateConfig {
+                anchor_min_shared: 1 + (round % 3) as u32,
+                bucket_cap: 3 + round % 5,
+                star: 1 + round % 3,
+            };
+            let met = candidates(features.as_slice(), &cfg).pairs;
+            assert_eq!(
+                met,
+                pairs_met_from_both_sides(&features, &cfg),
+                "round {round}"
+            );
+        }
     }
 
     #[test]
