@@ -518,10 +518,11 @@ fn doc_bits(n: usize) -> u32 {
 /// Partners of `doc` in one posting list: in a list over the cap, every
 /// member meets only the first `star` members (which meet each other). Only
 /// those with a smaller id: a pass over every article then meets each pair
-/// once, from its later article, instead of from both sides. Nothing is lost: lists are in article order, so where the later
-/// article is within a capped list's first `star` members the earlier one
-/// is too, and the later article meets at least as many of the pair's
-/// shared lists as the earlier one does.
+/// once, from its later article, instead of from both sides. Nothing is
+/// lost: lists are in article order, so where the later article is within
+/// a capped list's first `star` members the earlier one is too, and the
+/// later article meets at least as many of the pair's shared lists as the
+/// earlier one does.
 fn earlier_partners<'a>(
     list: &'a [u32],
     doc: u32,

@@ -66,18 +66,7 @@ impl Spill {
 
     /// Appends a record.
     pub fn push(&mut self, record: &[u8]) -> io::Result<()> {
-        let len = u32::try_from(record.len())
-            .map_err(|_| io::Error::other("a spilled record over 4 GiB"))?;
-        match &mut self.backend {
-            Backend::Memory(buf) => buf.extend_from_slice(record),
-            Backend::File { writer, .. } => writer
-                .as_mut()
-                .ok_or_else(|| io::Error::other("spill file already finished"))?
-                .write_all(record)?,
-        }
-        self.spans.push((self.end, len));
-        self.end += u64::from(len);
-        Ok(())
+        self.push_all(&[record])
     }
 
     /// Appends records, in order. To a file, a batch larger than the
@@ -298,14 +287,17 @@ impl Encoder {
     /// A length-prefixed run of `u32`.
     pub fn u32s(&mut self, vs: &[u32]) {
         self.len(vs.len());
+        self.run(vs, |e, &v| e.u32(v));
+    }
+
+    /// Values without their count: on a little-endian machine their memory
+    /// is their bytes, copied once; elsewhere `put` writes each.
+    fn run<T: bytemuck::Pod>(&mut self, vs: &[T], put: impl Fn(&mut Self, &T)) {
         if cfg!(target_endian = "little") {
-            // the values' memory is their little-endian bytes: one copy
             self.bytes.extend_from_slice(bytemuck::cast_slice(vs));
         } else {
-            self.bytes.reserve(4 * vs.len());
-            for v in vs {
-                self.u32(*v);
-            }
+            self.bytes.reserve(std::mem::size_of_val(vs));
+            vs.iter().for_each(|v| put(self, v));
         }
     }
 
@@ -326,24 +318,14 @@ impl Encoder {
             }
         } else {
             self.bytes.push(4);
-            self.bytes.reserve(4 * vs.len());
-            for &v in vs {
-                self.u32(v);
-            }
+            self.run(vs, |e, &v| e.u32(v));
         }
     }
 
     /// A length-prefixed run of `u64`.
     pub fn u64s(&mut self, vs: &[u64]) {
         self.len(vs.len());
-        if cfg!(target_endian = "little") {
-            self.bytes.extend_from_slice(bytemuck::cast_slice(vs));
-        } else {
-            self.bytes.reserve(8 * vs.len());
-            for v in vs {
-                self.u64(*v);
-            }
-        }
+        self.run(vs, |e, &v| e.u64(v));
     }
 
     /// A length-prefixed string.
@@ -406,14 +388,18 @@ impl<'a> Decoder<'a> {
     }
 
     fn u32_run(&mut self, n: usize) -> io::Result<Vec<u32>> {
-        let b = self.take(n.saturating_mul(4))?;
+        self.run(n, |c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+    }
+
+    /// `n` values an [`Encoder`] run wrote: on a little-endian machine one
+    /// copy into aligned memory; elsewhere `get` reads each.
+    fn run<T: bytemuck::Pod>(&mut self, n: usize, get: impl Fn(&[u8]) -> T) -> io::Result<Vec<T>> {
+        let width = std::mem::size_of::<T>();
+        let b = self.take(n.saturating_mul(width))?;
         if cfg!(target_endian = "little") {
-            // one copy into aligned memory
             return Ok(bytemuck::pod_collect_to_vec(b));
         }
-        Ok(b.chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
+        Ok(b.chunks_exact(width).map(get).collect())
     }
 
     /// A run [`Encoder::narrow_u32s`] wrote.
@@ -437,13 +423,7 @@ impl<'a> Decoder<'a> {
     /// A length-prefixed run of `u64`.
     pub fn u64s(&mut self) -> io::Result<Vec<u64>> {
         let n = self.u32()? as usize;
-        let b = self.take(n.saturating_mul(8))?;
-        if cfg!(target_endian = "little") {
-            return Ok(bytemuck::pod_collect_to_vec(b));
-        }
-        Ok(b.chunks_exact(8)
-            .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
-            .collect())
+        self.run(n, |c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
     }
 
     /// A length-prefixed string.
