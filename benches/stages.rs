@@ -276,16 +276,25 @@ fn stages(c: &mut Criterion, d: &Data) {
             b.iter(|| {
                 let mut prepared = Spill::file().expect("a temporary file");
                 let mut alignments = Spill::file().expect("a temporary file");
-                for (p, words) in &aligned {
-                    let (mut e, mut w) = (Encoder::default(), Encoder::default());
-                    words.encode(&mut w);
-                    if beside {
-                        p.encode_beside(words, &mut e);
-                    } else {
-                        p.encode(&mut e);
-                    }
-                    prepared.push(&e.bytes).expect("written");
-                    alignments.push(&w.bytes).expect("written");
+                // a chunk's records encoded, then written in one go
+                for chunk in aligned.chunks(1024) {
+                    let records: Vec<(Vec<u8>, Vec<u8>)> = chunk
+                        .iter()
+                        .map(|(p, words)| {
+                            let (mut e, mut w) = (Encoder::default(), Encoder::default());
+                            words.encode(&mut w);
+                            if beside {
+                                p.encode_beside(words, &mut e);
+                            } else {
+                                p.encode(&mut e);
+                            }
+                            (e.bytes, w.bytes)
+                        })
+                        .collect();
+                    let (e, w): (Vec<&[u8]>, Vec<&[u8]>) =
+                        records.iter().map(|(e, w)| (&e[..], &w[..])).unzip();
+                    prepared.push_all(&e).expect("written");
+                    alignments.push_all(&w).expect("written");
                 }
                 prepared.finish().expect("written");
                 alignments.finish().expect("written");
