@@ -117,6 +117,9 @@ pub struct Boilerplate {
     global: HashSet<u64>,
 }
 
+/// Articles per parallel task of [`gather`] and [`FrequentFirsts`].
+const CHUNK: usize = 4096;
+
 /// The items of every article (by its index) in one exactly sized vector:
 /// a parallel `collect` of a flat map holds its items twice at its peak
 /// (lists of pieces, then the whole), and at a million articles these
@@ -131,7 +134,6 @@ fn gather<T>(
 where
     T: Copy + Default + Send + Sync,
 {
-    const CHUNK: usize = 4096;
     let bounds: Vec<usize> = docs
         .par_chunks(CHUNK)
         .enumerate()
@@ -188,24 +190,67 @@ fn distinct(sentences: &[u64]) -> Vec<u64> {
 /// article's sentences are frequent, so those are looked up first, then
 /// whether each occurred before (a scan in a short article, a set in a
 /// long one, so that no article costs the square of its length).
-fn firsts(sentences: &[u64], keep: impl Fn(u64) -> bool) -> Vec<usize> {
+fn firsts(sentences: &[u64], keep: impl Fn(u64) -> bool, out: &mut Vec<u32>) {
     let kept = (0..sentences.len()).filter(|&j| keep(sentences[j]));
     if sentences.len() <= 64 {
-        kept.filter(|&j| !sentences[..j].contains(&sentences[j]))
-            .collect()
+        out.extend(
+            kept.filter(|&j| !sentences[..j].contains(&sentences[j]))
+                .map(|j| j as u32),
+        );
     } else {
         let mut seen = FxHashSet::default();
-        kept.filter(|&j| seen.insert(sentences[j])).collect()
+        out.extend(
+            kept.filter(|&j| seen.insert(sentences[j]))
+                .map(|j| j as u32),
+        );
+    }
+}
+
+/// [`firsts`] of every article for the frequent sentences, looked up once:
+/// at a million articles the frequent set is larger than the caches, and
+/// the counts and items of the outlet and neighbour passes each looked up
+/// every sentence again (a quarter of learning's time).
+struct FrequentFirsts {
+    /// Per chunk of [`CHUNK`] articles: each article's end in `positions`,
+    /// and the positions.
+    chunks: Vec<(Vec<u32>, Vec<u32>)>,
+}
+
+impl FrequentFirsts {
+    fn new(docs: &[DocSentences<'_>], is_frequent: impl Fn(u64) -> bool + Sync) -> Self {
+        let chunks = docs
+            .par_chunks(CHUNK)
+            .map(|c| {
+                let mut ends = Vec::with_capacity(c.len());
+                let mut positions = Vec::new();
+                for d in c {
+                    firsts(d.sentences, &is_frequent, &mut positions);
+                    ends.push(positions.len() as u32);
+                }
+                positions.shrink_to_fit();
+                (ends, positions)
+            })
+            .collect();
+        FrequentFirsts { chunks }
+    }
+
+    /// Where article `i`'s frequent sentences first occur, in order.
+    fn of(&self, i: usize) -> &[u32] {
+        let (ends, positions) = &self.chunks[i / CHUNK];
+        let k = i % CHUNK;
+        let start = k.checked_sub(1).map_or(0, |p| ends[p] as usize);
+        &positions[start..ends[k] as usize]
     }
 }
 
 /// The (sentence, neighbour) pairs of [`contribution`], for the sentences
-/// `keep` takes.
-fn neighbour_pairs(
-    sentences: &[u64],
-    keep: impl Fn(u64) -> bool,
-) -> impl Iterator<Item = (u64, u64)> + '_ {
-    firsts(sentences, keep).into_iter().flat_map(move |j| {
+/// first occurring at `firsts`.
+fn neighbour_pairs<'a>(
+    sentences: &'a [u64],
+    firsts: &'a [u32],
+) -> impl Iterator<Item = (u64, u64)> + 'a {
+    firsts.iter().flat_map(move |&j| {
+        let j = j as usize;
         let s = sentences[j];
         let prev = j.checked_sub(1).map(|p| sentences[p]);
         let next = sentences.get(j + 1).copied();
@@ -274,14 +319,14 @@ impl Boilerplate {
         // outlet counts as an outlet of its own
         // counted first, then made: a collect would hold them twice at the
         // peak of a large run's memory
-        let is_frequent = |s: u64| frequent.contains_key(&s);
+        let firsts = FrequentFirsts::new(docs, |s| frequent.contains_key(&s));
         let mut outlets: Vec<(u64, u64)> = gather(
             docs,
-            |_, d| firsts(d.sentences, is_frequent).len(),
+            |i, _| firsts.of(i).len(),
             |i, d, out| {
                 let outlet = d.outlet.map_or(u64::MAX - i as u64, u64::from);
-                for j in firsts(d.sentences, is_frequent) {
-                    out((d.sentences[j], outlet));
+                for &j in firsts.of(i) {
+                    out((d.sentences[j as usize], outlet));
                 }
             },
         );
@@ -297,9 +342,10 @@ impl Boilerplate {
         // multiplicity `contribution` gives
         let mut pairs: Vec<(u64, u64)> = gather(
             docs,
-            |_, d| neighbour_pairs(d.sentences, is_frequent).count(),
-            |_, d, out| neighbour_pairs(d.sentences, is_frequent).for_each(out),
+            |i, d| neighbour_pairs(d.sentences, firsts.of(i)).count(),
+            |i, d, out| neighbour_pairs(d.sentences, firsts.of(i)).for_each(out),
         );
+        drop(firsts);
         pairs.par_sort_unstable();
         let mut cohesion: FxHashMap<u64, u32> = FxHashMap::default();
         for (&(s, _), n) in runs(&pairs) {
@@ -435,20 +481,21 @@ mod tests {
             let vocabulary = 1 + next(50);
             let sentences: Vec<u64> = (0..len).map(|_| next(vocabulary)).collect();
             let (distinct_in_order, pairs) = contribution(&sentences);
-            let found: Vec<u64> = firsts(&sentences, |_| true)
-                .into_iter()
-                .map(|j| sentences[j])
-                .collect();
+            let firsts_of = |keep: fn(u64) -> bool| {
+                let mut out = Vec::new();
+                firsts(&sentences, keep, &mut out);
+                out
+            };
+            let all = firsts_of(|_| true);
+            let found: Vec<u64> = all.iter().map(|&j| sentences[j as usize]).collect();
             assert_eq!(found, distinct_in_order);
             let mut expected = distinct_in_order.clone();
             expected.sort_unstable();
             assert_eq!(distinct(&sentences), expected);
-            assert_eq!(
-                neighbour_pairs(&sentences, |_| true).collect::<Vec<_>>(),
-                pairs
-            );
+            assert_eq!(neighbour_pairs(&sentences, &all).collect::<Vec<_>>(), pairs);
             // only the kept sentences' pairs
-            let odd: Vec<_> = neighbour_pairs(&sentences, |s| s % 2 == 1).collect();
+            let odd_firsts = firsts_of(|s| s % 2 == 1);
+            let odd: Vec<_> = neighbour_pairs(&sentences, &odd_firsts).collect();
             let expected: Vec<_> = pairs.into_iter().filter(|(s, _)| s % 2 == 1).collect();
             assert_eq!(odd, expected);
         }
