@@ -136,8 +136,9 @@ impl Prepared {
         let mut common = vec![false; candidates.len()];
         if !candidates.is_empty() {
             // a 1,024-bit filter of the candidates' top bits (xxh3 bits are
-            // uniform) turns most lower-case words away before a search
-            let bit = |w: u64| ((w >> 60) as usize, 1u64 << ((w >> 54) & 63));
+            // uniform; word hashes have 32) turns most lower-case words
+            // away before a search
+            let bit = |w: u64| ((w >> 28 & 15) as usize, 1u64 << ((w >> 22) & 63));
             let mut filter = [0u64; 16];
             for &c in &candidates {
                 let (slot, mask) = bit(c);
@@ -586,38 +587,48 @@ impl Features {
     }
 }
 
+/// Word hashes as the 32 bits they hold ([`crate::shingle::word_hash`]).
+fn narrow(words: &[u64]) -> Vec<u32> {
+    words.iter().map(|&w| w as u32).collect()
+}
+
+fn widen(words: Vec<u32>) -> Vec<u64> {
+    words.into_iter().map(u64::from).collect()
+}
+
 /// The spilled forms of [`Prepared`] and of the part of [`Features`] that
 /// verification reads (see [`crate::spill`]).
 impl Prepared {
     /// Appends this article's record to `e`.
     pub fn encode(&self, e: &mut Encoder) {
         e.bytes.reserve(
-            32 + 8 * (self.words.len() + self.salient.len() + self.names.len())
+            32 + 4 * (self.words.len() + self.names.len())
+                + 8 * self.salient.len()
                 + 12 * self.sentence_starts.len(),
         );
         e.u32(Self::WHOLE);
-        e.u64s(&self.words);
+        e.u32s(&narrow(&self.words));
         e.u64s(&self.salient);
-        e.u64s(&self.names);
+        e.u32s(&narrow(&self.names));
         e.u32s(&self.sentence_starts);
         e.u64s(&self.sentence_hashes);
         self.encode_credits(e);
     }
 
     /// [`Prepared::encode`] for an article whose alignment record
-    /// (`beside`) is spilled too, less what that record holds: the low
-    /// halves of the word hashes and the sentences. At a million articles
-    /// that is some 3 GB fewer bytes through the page cache, whose writes
-    /// cost the intake a third of its time. Written whole when the records
-    /// do not hold the same words (an article without text is prepared
-    /// from its title, and aligned from nothing).
+    /// (`beside`) is spilled too, less what that record holds: the words
+    /// and the sentences. At a million articles that is some 4.5 GB fewer
+    /// bytes through the page cache, whose writes cost the intake a third
+    /// of its time. Written whole when the records do not hold the same
+    /// words (an article without text is prepared from its title, and
+    /// aligned from nothing).
     pub fn encode_beside(&self, beside: &Alignable, e: &mut Encoder) {
         let same_words = beside.words.len() == self.words.len()
             && beside
                 .words
                 .iter()
                 .zip(&self.words)
-                .all(|(&l, &w)| l == w as u32);
+                .all(|(&l, &w)| u64::from(l) == w);
         if !same_words
             || beside.sentence_starts != self.sentence_starts
             || beside.sentence_hashes != self.sentence_hashes
@@ -625,12 +636,10 @@ impl Prepared {
             return self.encode(e);
         }
         e.bytes
-            .reserve(32 + 4 * self.words.len() + 8 * (self.salient.len() + self.names.len()));
+            .reserve(32 + 8 * self.salient.len() + 4 * self.names.len());
         e.u32(Self::BESIDE);
-        let high: Vec<u32> = self.words.iter().map(|&w| (w >> 32) as u32).collect();
-        e.u32s(&high);
         e.u64s(&self.salient);
-        e.u64s(&self.names);
+        e.u32s(&narrow(&self.names));
         self.encode_credits(e);
     }
 
@@ -666,31 +675,26 @@ impl Prepared {
         let mut d = Decoder::new(bytes);
         let mut p = match d.u32()? {
             Self::WHOLE => Prepared {
-                words: d.u64s()?,
+                words: widen(d.u32s()?),
                 salient: d.u64s()?,
-                names: d.u64s()?,
+                names: widen(d.u32s()?),
                 sentence_starts: d.u32s()?,
                 sentence_hashes: d.u64s()?,
                 credits: Vec::new(),
             },
             Self::BESIDE => {
-                let high = d.u32s()?;
-                let (salient, names) = (d.u64s()?, d.u64s()?);
+                let (salient, names) = (d.u64s()?, widen(d.u32s()?));
                 let record = beside()?;
-                // the alignment record's head: low halves, then sentences
+                // the alignment record's head: words, then sentences
                 let mut a = Decoder::new(record.as_ref());
-                let low = a.u32s()?;
-                if low.len() != high.len() {
+                let words = widen(a.u32s()?);
+                if salient.len() != words.len().div_ceil(64) {
                     return Err(invalid(
                         "a prepared record and its alignment record disagree",
                     ));
                 }
                 Prepared {
-                    words: high
-                        .iter()
-                        .zip(&low)
-                        .map(|(&h, &l)| u64::from(h) << 32 | u64::from(l))
-                        .collect(),
+                    words,
                     salient,
                     names,
                     sentence_starts: a.narrow_u32s()?,

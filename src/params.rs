@@ -12,10 +12,11 @@ use crate::error::ParamError;
 /// Version of the text normaliser (markup stripping, Unicode normalisation,
 /// case folding, tokenisation). Bump it whenever any of them changes the
 /// tokens of some text: signatures from two versions must never be mixed.
-pub const NORMALIZER_VERSION: u32 = 1;
+pub const NORMALIZER_VERSION: u32 = 2;
 
-/// The hash every persisted value is derived from.
-pub const HASH_NAME: &str = "xxh3-64";
+/// The hash every persisted value is derived from (words keep its low 32
+/// bits, see [`crate::shingle::word_hash`]).
+pub const HASH_NAME: &str = "xxh3-64/w32";
 
 /// Parameters that shape shingles, signatures, band keys and anchors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
