@@ -189,27 +189,29 @@ fn distinct(sentences: &[u64]) -> Vec<u64> {
 /// Where the sentences `keep` takes first occur, in order: few of an
 /// article's sentences are frequent, so those are looked up first, then
 /// whether each occurred before (a scan in a short article, a set in a
-/// long one, so that no article costs the square of its length).
-fn firsts(sentences: &[u64], keep: impl Fn(u64) -> bool, out: &mut Vec<u32>) {
-    let kept = (0..sentences.len()).filter(|&j| keep(sentences[j]));
+/// long one, so that no article costs the square of its length). Each
+/// position is written with the flag `keep` gives it.
+fn firsts(sentences: &[u64], keep: impl Fn(u64) -> Option<u32>, out: &mut Vec<u32>) {
+    let kept = (0..sentences.len()).filter_map(|j| keep(sentences[j]).map(|flag| (j, flag)));
     if sentences.len() <= 64 {
         out.extend(
-            kept.filter(|&j| !sentences[..j].contains(&sentences[j]))
-                .map(|j| j as u32),
+            kept.filter(|&(j, _)| !sentences[..j].contains(&sentences[j]))
+                .map(|(j, flag)| j as u32 | flag),
         );
     } else {
         let mut seen = FxHashSet::default();
         out.extend(
-            kept.filter(|&j| seen.insert(sentences[j]))
-                .map(|j| j as u32),
+            kept.filter(|&(j, _)| seen.insert(sentences[j]))
+                .map(|(j, flag)| j as u32 | flag),
         );
     }
 }
 
-/// [`firsts`] of every article for the frequent sentences, looked up once:
-/// at a million articles the frequent set is larger than the caches, and
-/// the counts and items of the outlet and neighbour passes each looked up
-/// every sentence again (a quarter of learning's time).
+/// [`firsts`] of every article for the sentences in enough articles for
+/// either rule, looked up once: at a million articles the set of them is
+/// larger than the caches, and the passes after each looked up every
+/// sentence again. Positions of sentences in enough articles to be stock
+/// text carry [`FrequentFirsts::STOCK`].
 struct FrequentFirsts {
     /// Per chunk of [`CHUNK`] articles: each article's end in `positions`,
     /// and the positions.
@@ -217,14 +219,16 @@ struct FrequentFirsts {
 }
 
 impl FrequentFirsts {
-    fn new(docs: &[DocSentences<'_>], is_frequent: impl Fn(u64) -> bool + Sync) -> Self {
+    const STOCK: u32 = 1 << 31;
+
+    fn new(docs: &[DocSentences<'_>], flag: impl Fn(u64) -> Option<u32> + Sync) -> Self {
         let chunks = docs
             .par_chunks(CHUNK)
             .map(|c| {
                 let mut ends = Vec::with_capacity(c.len());
                 let mut positions = Vec::new();
                 for d in c {
-                    firsts(d.sentences, &is_frequent, &mut positions);
+                    firsts(d.sentences, &flag, &mut positions);
                     ends.push(positions.len() as u32);
                 }
                 positions.shrink_to_fit();
@@ -235,7 +239,20 @@ impl FrequentFirsts {
     }
 
     /// Where article `i`'s frequent sentences first occur, in order.
-    fn of(&self, i: usize) -> &[u32] {
+    fn of(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.flagged(i).iter().map(|&j| (j & !Self::STOCK) as usize)
+    }
+
+    /// [`FrequentFirsts::of`], for the sentences in enough articles to be
+    /// stock text.
+    fn stock(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.flagged(i)
+            .iter()
+            .filter(|&&j| j & Self::STOCK != 0)
+            .map(|&j| (j & !Self::STOCK) as usize)
+    }
+
+    fn flagged(&self, i: usize) -> &[u32] {
         let (ends, positions) = &self.chunks[i / CHUNK];
         let k = i % CHUNK;
         let start = k.checked_sub(1).map_or(0, |p| ends[p] as usize);
@@ -247,10 +264,9 @@ impl FrequentFirsts {
 /// first occurring at `firsts`.
 fn neighbour_pairs<'a>(
     sentences: &'a [u64],
-    firsts: &'a [u32],
+    firsts: impl Iterator<Item = usize> + 'a,
 ) -> impl Iterator<Item = (u64, u64)> + 'a {
-    firsts.iter().flat_map(move |&j| {
-        let j = j as usize;
+    firsts.flat_map(move |j| {
         let s = sentences[j];
         let prev = j.checked_sub(1).map(|p| sentences[p]);
         let next = sentences.get(j + 1).copied();
@@ -268,24 +284,77 @@ fn runs<T: PartialEq>(sorted: &[T]) -> impl Iterator<Item = (&T, u32)> {
         .map(|run| (&run[0], run.len() as u32))
 }
 
+/// `(key, value)` per run of equal keys of `sorted`, the runs' values
+/// folded by `fold`: sorted by key, for a merge with other such lists.
+fn per_key<K: Copy + PartialEq, V: Copy>(
+    sorted: &[(K, V)],
+    fold: impl Fn(&[(K, V)]) -> u32,
+) -> Vec<(K, u32)> {
+    sorted
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|run| (run[0].0, fold(run)))
+        .collect()
+}
+
+/// The value of `key` in `sorted` (ascending keys), looked up in
+/// ascending order of keys: `at` moves forward only.
+fn merged(sorted: &[(u64, u32)], at: &mut usize, key: u64) -> u32 {
+    while *at < sorted.len() && sorted[*at].0 < key {
+        *at += 1;
+    }
+    match sorted.get(*at) {
+        Some(&(k, v)) if k == key => v,
+        _ => 0,
+    }
+}
+
 impl Boilerplate {
     /// Learns boilerplate sentences from every article of a corpus.
     ///
     /// Counting is done by sorting keys in parallel rather than in hash
     /// maps: at 100k articles the maps held millions of entries filled on
-    /// one thread, half of the fingerprint stage's wall time.
+    /// one thread, half of the fingerprint stage's wall time. Only the
+    /// sentences in enough articles for a rule are counted further, each
+    /// looked up once, and the counts are merged as sorted lists.
     pub fn learn(docs: &[DocSentences<'_>], rules: &BoilerplateRules) -> Self {
         let mut outlet_docs: FxHashMap<u32, u32> = FxHashMap::default();
         for o in docs.iter().filter_map(|d| d.outlet) {
             *outlet_docs.entry(o).or_default() += 1;
         }
+        // the articles carrying each sentence: a sentence in fewer than
+        // either rule asks for is no one's boilerplate
+        let mut all: Vec<u64> = gather(
+            docs,
+            |_, d| d.sentences.len(),
+            |_, d, out| distinct(d.sentences).into_iter().for_each(out),
+        );
+        all.par_sort_unstable();
+        let fewest = rules.outlet_min_docs.min(rules.global_min_docs);
+        let counted: Vec<(u64, u32)> = runs(&all)
+            .filter(|&(_, n)| n >= fewest)
+            .map(|(&s, n)| (s, n))
+            .collect();
+        drop(all);
+        if counted.is_empty() {
+            return Boilerplate::default();
+        }
+        let flag: FxHashMap<u64, u32> = counted
+            .iter()
+            .map(|&(s, n)| {
+                let stock = n >= rules.global_min_docs;
+                (s, if stock { FrequentFirsts::STOCK } else { 0 })
+            })
+            .collect();
+        let firsts = FrequentFirsts::new(docs, |s| flag.get(&s).copied());
+        drop(flag);
+
         // (outlet, sentence) once per article carrying it
         let mut keyed: Vec<(u32, u64)> = gather(
             docs,
-            |_, d| d.outlet.map_or(0, |_| d.sentences.len()),
-            |_, d, out| {
+            |i, d| d.outlet.map_or(0, |_| firsts.of(i).count()),
+            |i, d, out| {
                 if let Some(o) = d.outlet {
-                    distinct(d.sentences).into_iter().for_each(|s| out((o, s)));
+                    firsts.of(i).for_each(|j| out((o, d.sentences[j])));
                 }
             },
         );
@@ -296,72 +365,48 @@ impl Boilerplate {
             .collect();
         drop(keyed);
 
-        // sentences in enough articles to be stock text: the candidates
-        let mut all: Vec<u64> = gather(
-            docs,
-            |_, d| d.sentences.len(),
-            |_, d, out| distinct(d.sentences).into_iter().for_each(out),
-        );
-        all.par_sort_unstable();
-        let frequent: FxHashMap<u64, u32> = runs(&all)
-            .filter(|&(_, n)| n >= rules.global_min_docs)
-            .map(|(&s, n)| (s, n))
-            .collect();
-        drop(all);
-        if frequent.is_empty() {
-            return Boilerplate {
-                per_outlet,
-                global: HashSet::new(),
-            };
-        }
-
-        // distinct outlets of each candidate; an article without a known
-        // outlet counts as an outlet of its own
-        // counted first, then made: a collect would hold them twice at the
-        // peak of a large run's memory
-        let firsts = FrequentFirsts::new(docs, |s| frequent.contains_key(&s));
+        // distinct outlets of each sentence in enough articles to be stock
+        // text; an article without a known outlet counts as an outlet of
+        // its own
         let mut outlets: Vec<(u64, u64)> = gather(
             docs,
-            |i, _| firsts.of(i).len(),
+            |i, _| firsts.stock(i).count(),
             |i, d, out| {
                 let outlet = d.outlet.map_or(u64::MAX - i as u64, u64::from);
-                for &j in firsts.of(i) {
-                    out((d.sentences[j as usize], outlet));
-                }
+                firsts.stock(i).for_each(|j| out((d.sentences[j], outlet)));
             },
         );
         outlets.par_sort_unstable();
         outlets.dedup();
-        let mut outlet_count: FxHashMap<u64, u32> = FxHashMap::default();
-        for (s, _) in &outlets {
-            *outlet_count.entry(*s).or_default() += 1;
-        }
+        let outlet_count = per_key(&outlets, |run| run.len() as u32);
         drop(outlets);
 
-        // the most frequent neighbour of each candidate, counted with the
+        // the most frequent neighbour of each, counted with the
         // multiplicity `contribution` gives
         let mut pairs: Vec<(u64, u64)> = gather(
             docs,
-            |i, d| neighbour_pairs(d.sentences, firsts.of(i)).count(),
-            |i, d, out| neighbour_pairs(d.sentences, firsts.of(i)).for_each(out),
+            |i, d| neighbour_pairs(d.sentences, firsts.stock(i)).count(),
+            |i, d, out| neighbour_pairs(d.sentences, firsts.stock(i)).for_each(out),
         );
         drop(firsts);
         pairs.par_sort_unstable();
-        let mut cohesion: FxHashMap<u64, u32> = FxHashMap::default();
-        for (&(s, _), n) in runs(&pairs) {
-            let c = cohesion.entry(s).or_default();
-            *c = (*c).max(n);
-        }
+        let cohesion = per_key(&pairs, |run| {
+            run.chunk_by(|a, b| a == b)
+                .map(|same| same.len() as u32)
+                .max()
+                .unwrap_or(0)
+        });
         drop(pairs);
 
-        let global = frequent
-            .into_iter()
-            .filter(|&(s, docs)| {
-                let outlets = outlet_count.get(&s).copied().unwrap_or(0);
-                let cohesion = cohesion.get(&s).copied().unwrap_or(0);
+        let (mut at_outlets, mut at_cohesion) = (0, 0);
+        let global = counted
+            .iter()
+            .filter(|&&(s, docs)| {
+                let outlets = merged(&outlet_count, &mut at_outlets, s);
+                let cohesion = merged(&cohesion, &mut at_cohesion, s);
                 rules.global_rule(docs, outlets, cohesion)
             })
-            .map(|(s, _)| s)
+            .map(|&(s, _)| s)
             .collect();
         Boilerplate { per_outlet, global }
     }
@@ -483,19 +528,22 @@ mod tests {
             let (distinct_in_order, pairs) = contribution(&sentences);
             let firsts_of = |keep: fn(u64) -> bool| {
                 let mut out = Vec::new();
-                firsts(&sentences, keep, &mut out);
-                out
+                firsts(&sentences, |s| keep(s).then_some(0), &mut out);
+                out.into_iter().map(|j| j as usize).collect::<Vec<_>>()
             };
             let all = firsts_of(|_| true);
-            let found: Vec<u64> = all.iter().map(|&j| sentences[j as usize]).collect();
+            let found: Vec<u64> = all.iter().map(|&j| sentences[j]).collect();
             assert_eq!(found, distinct_in_order);
             let mut expected = distinct_in_order.clone();
             expected.sort_unstable();
             assert_eq!(distinct(&sentences), expected);
-            assert_eq!(neighbour_pairs(&sentences, &all).collect::<Vec<_>>(), pairs);
+            assert_eq!(
+                neighbour_pairs(&sentences, all.into_iter()).collect::<Vec<_>>(),
+                pairs
+            );
             // only the kept sentences' pairs
             let odd_firsts = firsts_of(|s| s % 2 == 1);
-            let odd: Vec<_> = neighbour_pairs(&sentences, &odd_firsts).collect();
+            let odd: Vec<_> = neighbour_pairs(&sentences, odd_firsts.into_iter()).collect();
             let expected: Vec<_> = pairs.into_iter().filter(|(s, _)| s % 2 == 1).collect();
             assert_eq!(odd, expected);
         }
@@ -507,9 +555,15 @@ mod tests {
         // articles, some articles longer than the short-article scan, some
         // without an outlet (a fixed LCG: the same cases on every run)
         let mut next = below(0x2545_f491_4f6c_dd1d);
-        for case in 0..30 {
+        for case in 0..60 {
             let articles = 20 + next(200) as usize;
-            let vocabulary = 5 + next(60);
+            // later cases: larger vocabularies, so that counts fall on
+            // both sides of the thresholds
+            let vocabulary = if case < 10 {
+                5 + next(60)
+            } else {
+                20 + next(600)
+            };
             let corpus: Vec<(Option<u32>, Vec<u64>)> = (0..articles)
                 .map(|_| {
                     let len = if next(8) == 0 {
@@ -528,7 +582,19 @@ mod tests {
                     sentences: s,
                 })
                 .collect();
-            let rules = BoilerplateRules::default();
+            // the defaults, then thresholds on either side of each other
+            // (learning counts further only what reaches the lower one)
+            let rules = if case < 10 {
+                BoilerplateRules::default()
+            } else {
+                BoilerplateRules {
+                    outlet_min_docs: next(6) as u32,
+                    outlet_min_share: [0.0, 0.05, 0.3][next(3) as usize],
+                    global_min_docs: next(7) as u32,
+                    global_min_outlets: next(4) as u32,
+                    global_max_cohesion: [0.2, 0.5, 1.0][next(3) as usize],
+                }
+            };
             let mut learned: Vec<_> = Boilerplate::learn(&docs, &rules).entries().collect();
             learned.sort_unstable();
             assert_eq!(learned, learn_by_definition(&docs, &rules), "case {case}");
