@@ -181,6 +181,13 @@ pub struct SpilledKeys {
 }
 
 impl SpilledKeys {
+    /// Drops the keys, their files closed on a thread of their own
+    /// ([`crate::spill::Spill::close_in_background`]).
+    pub fn close_in_background(self) {
+        self.bands.close_in_background();
+        self.anchors.close_in_background();
+    }
+
     /// Band keys written to `bands`, anchors to `anchors`.
     pub fn new(bands: Spill, anchors: Spill) -> Self {
         SpilledKeys {

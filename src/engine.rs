@@ -427,7 +427,7 @@ impl Engine {
         if let Some(e) = keys.take_error() {
             return Err(spill_error(e));
         }
-        drop(keys);
+        keys.close_in_background();
         crate::memory::release();
         lap("candidates", &mut timings);
         progress("verify", cands.pairs.len());
@@ -507,7 +507,9 @@ impl Engine {
         // the shingle sets and terms are done with: their memory goes to
         // the evidence and the report
         let spill_failed = spilled.take_error();
-        drop(spilled);
+        let Spilled { records, terms, .. } = spilled;
+        drop(terms);
+        records.close_in_background();
         crate::memory::release();
 
         let evidence_pairs: Vec<(u32, u32)> = provs
@@ -587,7 +589,9 @@ impl Engine {
             })
             .collect();
         let alignment_failed = alignments.as_ref().and_then(Alignments::take_error);
-        drop(alignments);
+        if let Some(a) = alignments {
+            a.close_in_background();
+        }
         let no_words = HashMap::new();
         let gid = |g: u32| format!("g{}", g + 1);
         let mut linked: HashMap<u32, Vec<String>> = HashMap::new();

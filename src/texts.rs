@@ -184,6 +184,12 @@ impl Alignments {
         })
     }
 
+    /// Drops the records, their file closed on a thread of its own
+    /// ([`crate::spill::Spill::close_in_background`]).
+    pub fn close_in_background(self) {
+        self.records.close_in_background();
+    }
+
     /// The first error met while reading records back, if any.
     pub fn take_error(&self) -> Option<io::Error> {
         take_first(&self.error)
