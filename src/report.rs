@@ -430,7 +430,7 @@ mod tests {
     fn report(groups: usize) -> Report {
         let member = |i: usize| Member {
             id: format!("a{i} \"quoted\"\nline"),
-            is_original: i % 2 == 0,
+            is_original: i.is_multiple_of(2),
             relation: None,
             parent: (i % 2 == 1).then(|| format!("a{}", i - 1)),
             jaccard: Some(0.5),
