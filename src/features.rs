@@ -619,10 +619,10 @@ impl Prepared {
     /// [`Prepared::encode`] for an article whose alignment record
     /// (`beside`) is spilled too, less what that record holds: the words
     /// and the sentences. At a million articles these records are about
-    /// 0.2 GB instead of 4.8 GB written whole, bytes through the page cache
-    /// on the intake's path. Written whole when the records do not hold the same
-    /// words (an article without text is prepared from its title, and
-    /// aligned from nothing).
+    /// 0.2 GB, bytes through the page cache on the intake's path (written
+    /// whole with 64-bit words, they were 4.8 GB). Written whole when the
+    /// records do not hold the same words (an article without text is
+    /// prepared from its title, and aligned from nothing).
     pub fn encode_beside(&self, beside: &Alignable, e: &mut Encoder) {
         let same_words = beside.words.len() == self.words.len()
             && beside
