@@ -333,22 +333,22 @@ fn chunks(n: usize) -> Vec<Range<usize>> {
         .collect()
 }
 
-/// Inverted lists: key → sorted article ids. Only keys shared by two or
-/// more articles are kept (most anchors and band keys are unique), in key
-/// order, with a directory on the keys' top bits: keys are uniform hashes,
-/// so a directory slot holds one or two keys and a lookup costs about what
-/// a hash map's does, in half the memory and with nothing over-allocated.
+/// Inverted lists of the keys two or more articles share (most anchors and
+/// band keys are unique, and are dropped), with their transpose: the lists
+/// each article is in. An article's partners are then read from its shared
+/// lists alone, with no lookup of the keys it does not share: at a million
+/// articles, where the lists are far larger than the caches, looking each
+/// key up (a directory slot, the key, the list bounds: three misses) cost
+/// more than reading the lists found.
 struct Postings {
-    // keys with their low `doc_bits` bits cleared (see `build`)
-    keys: Vec<u64>,
-    // where each key's list starts in `docs`; one more for the end
+    // where each list starts in `docs`; one more for the end
     starts: Vec<u32>,
     docs: Vec<u32>,
-    // index in `keys` of the first key of each top-`bits` prefix; one more
-    // for the end
-    dir: Vec<u32>,
-    bits: u32,
-    doc_bits: u32,
+    // the lists of article `d` are `lists[of[d]..of[d + 1]]`, ascending;
+    // a list is left out of its first member's, which has no earlier
+    // partner in it
+    of: Vec<u32>,
+    lists: Vec<u32>,
 }
 
 impl Postings {
@@ -404,7 +404,6 @@ impl Postings {
         }
         slices.push(lo..per_bucket.len());
 
-        let mut shared = Vec::new();
         let mut starts = Vec::new();
         let mut docs = Vec::new();
         // one buffer, filled in place: each chunk writes its own part
@@ -438,83 +437,73 @@ impl Postings {
             });
             entries.par_sort_unstable();
             entries.dedup();
-            let key = |e: u64| e >> doc_bits << doc_bits;
+            let key = |e: u64| e >> doc_bits;
             let doc = |e: u64| (e & ((1 << doc_bits) - 1)) as u32;
-            let mut i = 0;
-            while i < entries.len() {
-                let mut j = i + 1;
-                while j < entries.len() && key(entries[j]) == key(entries[i]) {
-                    j += 1;
-                }
-                if j - i > 1 {
-                    shared.push(key(entries[i]));
+            for run in entries.chunk_by(|x, y| key(*x) == key(*y)) {
+                if run.len() > 1 {
                     starts.push(docs.len() as u32);
-                    docs.extend(entries[i..j].iter().map(|&e| doc(e)));
+                    docs.extend(run.iter().map(|&e| doc(e)));
                 }
-                i = j;
             }
         }
+        drop(entries);
         starts.push(docs.len() as u32);
-        shared.shrink_to_fit();
         starts.shrink_to_fit();
         docs.shrink_to_fit();
-        let bits = shared
-            .len()
-            .max(2)
-            .next_power_of_two()
-            .trailing_zeros()
-            .min(32);
-        let mut dir = Vec::with_capacity((1 << bits) + 1);
-        for (i, &k) in shared.iter().enumerate() {
-            let prefix = (k >> (64 - bits)) as usize;
-            while dir.len() <= prefix {
-                dir.push(i as u32);
-            }
-        }
-        dir.resize((1 << bits) + 1, shared.len() as u32);
+        let (of, lists) = transpose(&starts, &docs, source.count());
         Postings {
-            keys: shared,
             starts,
             docs,
-            dir,
-            bits,
-            doc_bits,
+            of,
+            lists,
         }
     }
 
-    /// The lists of `keys`, in order, into `out`. Each step (directory
-    /// slot, key, list bounds) is taken for every key before the next
-    /// step: the reads of different keys do not wait on each other, and at
-    /// a million articles, where the lists are far larger than the caches,
-    /// nearly every read is a miss. `bounds` is scratch, reused by the
-    /// caller across articles.
-    fn lists<'a>(
-        &'a self,
-        keys: &[u64],
-        bounds: &mut Vec<(usize, usize)>,
-        out: &mut Vec<&'a [u32]>,
-    ) {
+    /// The lists article `d` is in (but those it comes first in) into
+    /// `out`. The bounds of every list are read before any list is: the
+    /// reads of different lists do not wait on each other. `bounds` is
+    /// scratch, reused by the caller across articles.
+    fn lists_of<'a>(&'a self, d: u32, bounds: &mut Vec<(u32, u32)>, out: &mut Vec<&'a [u32]>) {
+        let d = d as usize;
+        let lists = &self.lists[self.of[d] as usize..self.of[d + 1] as usize];
         bounds.clear();
-        bounds.extend(keys.iter().map(|&k| {
-            let prefix = (k >> (64 - self.bits)) as usize;
-            (self.dir[prefix] as usize, self.dir[prefix + 1] as usize)
-        }));
-        // each directory slot becomes its key's list bounds (empty when
-        // the key is not shared)
-        for (&k, b) in keys.iter().zip(bounds.iter_mut()) {
-            let k = k >> self.doc_bits << self.doc_bits;
-            *b = match self.keys[b.0..b.1].iter().position(|&x| x == k) {
-                Some(i) => (b.0 + i, b.0 + i + 1),
-                None => (0, 0),
-            };
-        }
+        bounds.extend(
+            lists
+                .iter()
+                .map(|&l| (self.starts[l as usize], self.starts[l as usize + 1])),
+        );
         out.clear();
         out.extend(
-            bounds.iter().map(|&(i, after)| {
-                &self.docs[self.starts[i] as usize..self.starts[after] as usize]
-            }),
+            bounds
+                .iter()
+                .map(|&(s, e)| &self.docs[s as usize..e as usize]),
         );
     }
+}
+
+/// The transpose of the lists `docs[starts[l]..starts[l + 1]]` over `n`
+/// articles: for each article, the lists it is in, leaving out those it is
+/// first in (offsets, then the lists one after another).
+fn transpose(starts: &[u32], docs: &[u32], n: usize) -> (Vec<u32>, Vec<u32>) {
+    let members = |w: &[u32]| &docs[w[0] as usize + 1..w[1] as usize];
+    let mut of = vec![0u32; n + 1];
+    for w in starts.windows(2) {
+        for &d in members(w) {
+            of[d as usize + 1] += 1;
+        }
+    }
+    for d in 0..n {
+        of[d + 1] += of[d];
+    }
+    let mut at = of.clone();
+    let mut lists = vec![0u32; of[n] as usize];
+    for (l, w) in starts.windows(2).enumerate() {
+        for &d in members(w) {
+            lists[at[d as usize] as usize] = l as u32;
+            at[d as usize] += 1;
+        }
+    }
+    (of, lists)
 }
 
 /// Bits that hold an article id of a corpus of `n` articles.
@@ -576,35 +565,26 @@ pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) ->
     let mut pairs: Vec<(u32, u32, u8)> = chunks(keys.count())
         .par_iter()
         .flat_map_iter(|r| {
-            let k = keys.chunk(r.clone());
             let mut out = Vec::new();
-            let (mut posting, mut bounds, mut lists) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut bounds, mut lists) = (Vec::new(), Vec::new());
             // scratch reused across articles: most articles meet no one
             let (mut found, mut met) = (Vec::<(u32, u8)>::new(), Vec::<u32>::new());
-            for i in 0..k.len() {
-                let (band_keys, own) = (k.band_keys(i), k.anchors(i));
-                let d = (r.start + i) as u32;
+            for d in r.clone() {
+                let d = d as u32;
                 found.clear();
-                posting.clear();
-                posting.extend(
-                    band_keys
-                        .iter()
-                        .enumerate()
-                        .map(|(j, &key)| band_key(j, key)),
-                );
-                lsh.lists(&posting, &mut bounds, &mut lists);
+                lsh.lists_of(d, &mut bounds, &mut lists);
                 for list in &lists {
                     found.extend(earlier_partners(list, d, cfg).map(|e| (e, LSH)));
                 }
                 // shared anchors per partner: a partner's runs, counted
-                anchors.lists(own, &mut bounds, &mut lists);
+                anchors.lists_of(d, &mut bounds, &mut lists);
                 met.clear();
                 for list in &lists {
                     met.extend(earlier_partners(list, d, cfg));
                 }
                 met.sort_unstable();
-                let need =
-                    |e: u32| anchors_needed(own.len().min(keys.anchor_count(e as usize)), cfg);
+                let own = keys.anchor_count(d as usize);
+                let need = |e: u32| anchors_needed(own.min(keys.anchor_count(e as usize)), cfg);
                 for run in met.chunk_by(|a, b| a == b) {
                     if run.len() as u32 >= need(run[0]) {
                         found.push((run[0], ANCHORS));
@@ -808,5 +788,13 @@ mod tests {
         // three pairs in each full trio; the last article is alone
         assert_eq!(found.len(), n / 3 * 3);
         assert_eq!(found, candidates(&mem, &cfg).pairs);
+    }
+
+    #[test]
+    fn each_article_is_given_the_lists_it_is_in_but_first() {
+        // lists [0 1 2], [1 2], [0 2] over four articles
+        let (of, lists) = transpose(&[0, 3, 5, 7], &[0, 1, 2, 1, 2, 0, 2], 4);
+        assert_eq!(of, [0, 0, 1, 4, 4]);
+        assert_eq!(lists, [0, 0, 1, 2]);
     }
 }
