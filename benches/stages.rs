@@ -3,7 +3,8 @@
 //! Stages, in the order `Engine::cluster` runs them: ingest (the `Reader`
 //! on the JSONL file, and the per-line parse on bytes in memory), markup
 //! stripping and tokenising, prepare, shingle, sign, band, the features of
-//! one article, boilerplate learning, the whole fingerprint, candidates,
+//! one article, boilerplate learning, the whole fingerprint, candidates
+//! (from keys in memory, and spilled as `cluster` spills them),
 //! verify, group, and then the whole `Engine::cluster`. Text stages report
 //! bytes per second (of the article texts, or of the file for ingest);
 //! the others articles per second, or pairs (verify) and edges (group).
@@ -32,7 +33,7 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput};
 use reprint::boilerplate::{Boilerplate, DocSentences};
-use reprint::candidates::candidates;
+use reprint::candidates::{candidates, SpilledKeys};
 use reprint::cluster::{group, Edge};
 use reprint::evidence::{evidence, evidence_of};
 use reprint::features::{Alignable, Features, Prepared};
@@ -384,6 +385,16 @@ fn stages(c: &mut Criterion, d: &Data) {
     g.throughput(Throughput::Elements(d.docs()));
     g.bench_function("candidates", |b| {
         b.iter_with_large_drop(|| candidates(d.features.as_slice(), &d.engine.candidates))
+    });
+    // as `cluster` finds them: the keys spilled to files (warm page cache)
+    g.bench_function("candidates_spilled", |b| {
+        let spill = || Spill::file().expect("a temporary file");
+        let mut keys = SpilledKeys::new(spill(), spill(), d.features.len());
+        for f in &d.features {
+            keys.push(&f.band_keys, &f.anchors).expect("keys spilled");
+        }
+        keys.finish().expect("keys spilled");
+        b.iter_with_large_drop(|| candidates(&keys, &d.engine.candidates))
     });
     g.throughput(Throughput::Elements(d.pairs.len() as u64));
     g.bench_function("verify", |b| {

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::features::Features;
 use crate::ragged::Ragged;
-use crate::spill::{Decoder, Encoder, Spill};
+use crate::spill::{Encoder, Spill};
 
 /// Settings of candidate generation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,21 +58,95 @@ pub struct Candidates {
     pub from_anchors: usize,
 }
 
-/// What candidate generation reads of each article: its LSH band keys
-/// (one per band, empty without a signature) and its anchors, a chunk of
-/// consecutive articles at a time (so they can live on disk).
+/// What candidate generation reads of the articles: the posting entries
+/// of each channel (a key's top bits over the article id, see
+/// [`posting_entry`]), counted and read by part (articles read together)
+/// and bucket (a key's top [`BUCKET_BITS`] bits), so that posting lists can
+/// be built a slice of buckets at a time and keys can live on disk.
 pub trait CandidateKeys: Sync {
     /// Number of articles.
     fn count(&self) -> usize;
     /// Number of anchors of article `d`.
     fn anchor_count(&self, d: usize) -> usize;
-    /// The keys of the articles of `docs`, in order.
-    fn chunk(&self, docs: Range<usize>) -> Keys;
-    /// Like [`CandidateKeys::chunk`], where only `channel`'s keys are
-    /// needed (the other channel's may read back empty).
-    fn channel_chunk(&self, docs: Range<usize>, channel: Channel) -> Keys {
-        let _ = channel;
-        self.chunk(docs)
+    /// Bits of an article id in a posting entry.
+    fn doc_bits(&self) -> u32 {
+        doc_bits(self.count())
+    }
+    /// For each part, its entries of `channel` in each bucket.
+    fn bucket_counts(&self, channel: Channel) -> Vec<Vec<u32>>;
+    /// Writes part `p`'s entries of `channel` in `buckets` to `out`, which
+    /// has room for exactly as many as [`CandidateKeys::bucket_counts`]
+    /// counted, in any order.
+    fn fill(&self, channel: Channel, p: usize, buckets: Range<usize>, out: &mut [u64]);
+}
+
+/// A key's bucket: its top bits, which a posting entry keeps.
+pub const BUCKET_BITS: u32 = 8;
+
+fn bucket_of(key: u64) -> usize {
+    (key >> (64 - BUCKET_BITS)) as usize
+}
+
+/// The posting entry of `key` for article `d`: the key's top bits above the
+/// article id in the low `doc_bits` bits. Keys equal in their top bits but
+/// not in the dropped ones share a list: at a million generator articles
+/// (20 bits dropped, 44 kept) that made 19 extra candidate pairs among
+/// 1.53M, each turned away by verification.
+pub fn posting_entry(key: u64, d: usize, doc_bits: u32) -> u64 {
+    key >> doc_bits << doc_bits | d as u64
+}
+
+/// Keys held per article in memory; a part is a chunk of `CHUNK` articles.
+trait ArticleKeys: Sync {
+    fn articles(&self) -> usize;
+    /// Calls `f` with each posting key of article `d` in `channel` (band
+    /// keys with their band mixed in).
+    fn postings(&self, d: usize, channel: Channel, f: impl FnMut(u64));
+
+    fn counts_by_chunk(&self, channel: Channel) -> Vec<Vec<u32>> {
+        chunks(self.articles())
+            .par_iter()
+            .map(|r| {
+                let mut c = vec![0u32; 1 << BUCKET_BITS];
+                for d in r.clone() {
+                    self.postings(d, channel, |key| c[bucket_of(key)] += 1);
+                }
+                c
+            })
+            .collect()
+    }
+
+    fn fill_chunk(&self, channel: Channel, p: usize, buckets: Range<usize>, out: &mut [u64]) {
+        let bits = doc_bits(self.articles());
+        let mut at = 0;
+        for d in chunks(self.articles())[p].clone() {
+            self.postings(d, channel, |key| {
+                if buckets.contains(&bucket_of(key)) {
+                    out[at] = posting_entry(key, d, bits);
+                    at += 1;
+                }
+            });
+        }
+    }
+}
+
+fn for_each_key(band_keys: &[u64], anchors: &[u64], channel: Channel, mut f: impl FnMut(u64)) {
+    match channel {
+        Channel::Bands => {
+            for (j, &k) in band_keys.iter().enumerate() {
+                f(band_key(j, k));
+            }
+        }
+        Channel::Anchors => anchors.iter().for_each(|&k| f(k)),
+    }
+}
+
+impl ArticleKeys for [Features] {
+    fn articles(&self) -> usize {
+        self.len()
+    }
+    fn postings(&self, d: usize, channel: Channel, f: impl FnMut(u64)) {
+        for_each_key(&self[d].band_keys, &self[d].anchors, channel, f);
     }
 }
 
@@ -83,12 +157,11 @@ impl CandidateKeys for [Features] {
     fn anchor_count(&self, d: usize) -> usize {
         self[d].anchors.len()
     }
-    fn chunk(&self, docs: Range<usize>) -> Keys {
-        let mut k = Keys::default();
-        for f in &self[docs] {
-            k.push(&f.band_keys, &f.anchors);
-        }
-        k
+    fn bucket_counts(&self, channel: Channel) -> Vec<Vec<u32>> {
+        self.counts_by_chunk(channel)
+    }
+    fn fill(&self, channel: Channel, p: usize, buckets: Range<usize>, out: &mut [u64]) {
+        self.fill_chunk(channel, p, buckets, out);
     }
 }
 
@@ -134,18 +207,14 @@ impl Keys {
     pub fn anchors(&self, i: usize) -> &[u64] {
         self.anchors.get(i)
     }
+}
 
-    /// Calls `f` with each posting key of the `i`th article in `channel`
-    /// (band keys with their band mixed in).
-    fn for_each_posting(&self, i: usize, channel: Channel, mut f: impl FnMut(u64)) {
-        match channel {
-            Channel::Bands => {
-                for (j, &k) in self.band_keys(i).iter().enumerate() {
-                    f(band_key(j, k));
-                }
-            }
-            Channel::Anchors => self.anchors(i).iter().for_each(|&k| f(k)),
-        }
+impl ArticleKeys for Keys {
+    fn articles(&self) -> usize {
+        self.len()
+    }
+    fn postings(&self, d: usize, channel: Channel, f: impl FnMut(u64)) {
+        for_each_key(self.band_keys(d), self.anchors(d), channel, f);
     }
 }
 
@@ -156,27 +225,34 @@ impl CandidateKeys for Keys {
     fn anchor_count(&self, d: usize) -> usize {
         self.anchors(d).len()
     }
-    fn chunk(&self, docs: Range<usize>) -> Keys {
-        let mut k = Keys::default();
-        for d in docs {
-            k.push(self.band_keys(d), self.anchors(d));
-        }
-        k
+    fn bucket_counts(&self, channel: Channel) -> Vec<Vec<u32>> {
+        self.counts_by_chunk(channel)
+    }
+    fn fill(&self, channel: Channel, p: usize, buckets: Range<usize>, out: &mut [u64]) {
+        self.fill_chunk(channel, p, buckets, out);
     }
 }
 
-/// Candidate keys written to two [`Spill`]s (band keys, anchors) in blocks
-/// of `CHUNK` articles (the chunks candidate generation reads), with each
-/// article's anchor count kept in memory. A large run's keys (about 1 KB an
-/// article) would otherwise be the largest thing it holds while finding
-/// candidates; a channel's posting lists read only that channel's spill.
+/// Candidate keys written as posting entries to two [`Spill`]s (band keys,
+/// anchors), one record per block of `CHUNK` articles with its entries in
+/// bucket order, and each block's count per bucket and each article's
+/// anchor count kept in memory. A large run's keys (about 1 KB an article)
+/// would otherwise be the largest thing it holds while finding candidates.
+/// Each slice of the posting lists reads only its buckets' bytes of each
+/// block, straight into the slice, so the keys are read back once; when
+/// blocks held their articles' keys in article order, every slice read
+/// them all (ten times at a million articles, 7.3 GB of anchors).
 pub struct SpilledKeys {
-    bands: Spill,
-    anchors: Spill,
+    spills: [Spill; 2],
+    // per channel, per block, entries per bucket
+    counts: [Vec<Vec<u32>>; 2],
+    doc_bits: u32,
+    capacity: usize,
     anchor_counts: Vec<u32>,
-    block: Keys,
+    // per channel, the entries of the block being filled
+    block: [Vec<u64>; 2],
     // reads happen inside parallel work that cannot return an error: the
-    // first one is kept, and the block reads as articles without keys
+    // first one is kept, and the entries read as zeros (no shared key)
     error: Mutex<Option<io::Error>>,
 }
 
@@ -184,126 +260,93 @@ impl SpilledKeys {
     /// Drops the keys, their files closed on a thread of their own
     /// ([`crate::spill::Spill::close_in_background`]).
     pub fn close_in_background(self) {
-        self.bands.close_in_background();
-        self.anchors.close_in_background();
+        let [bands, anchors] = self.spills;
+        bands.close_in_background();
+        anchors.close_in_background();
     }
 
-    /// Band keys written to `bands`, anchors to `anchors`.
-    pub fn new(bands: Spill, anchors: Spill) -> Self {
+    /// Band keys written to `bands`, anchors to `anchors`, for at most
+    /// `capacity` articles (the ids in the entries take the bits that
+    /// many need).
+    pub fn new(bands: Spill, anchors: Spill, capacity: usize) -> Self {
         SpilledKeys {
-            bands,
-            anchors,
+            spills: [bands, anchors],
+            counts: Default::default(),
+            doc_bits: doc_bits(capacity),
+            capacity,
             anchor_counts: Vec::new(),
-            block: Keys::default(),
+            block: Default::default(),
             error: Mutex::new(None),
         }
     }
 
     /// Appends the next article's keys.
     pub fn push(&mut self, band_keys: &[u64], anchors: &[u64]) -> io::Result<()> {
-        self.block.push(band_keys, anchors);
+        let d = self.anchor_counts.len();
+        if d == self.capacity {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("keys of more than the {} articles announced", self.capacity),
+            ));
+        }
+        let bits = self.doc_bits;
+        for channel in [Channel::Bands, Channel::Anchors] {
+            let block = &mut self.block[channel as usize];
+            for_each_key(band_keys, anchors, channel, |key| {
+                block.push(posting_entry(key, d, bits));
+            });
+        }
         self.anchor_counts.push(anchors.len() as u32);
-        if self.block.len() == CHUNK {
+        if self.anchor_counts.len().is_multiple_of(CHUNK) {
             self.write_block()?;
         }
         Ok(())
     }
 
+    /// Writes the block's entries of each channel in bucket order (a
+    /// counting sort), and keeps their count per bucket.
     fn write_block(&mut self) -> io::Result<()> {
-        let block = std::mem::take(&mut self.block);
-        for (runs, spill) in [
-            (&block.bands, &mut self.bands),
-            (&block.anchors, &mut self.anchors),
-        ] {
-            let mut e = Encoder::default();
-            runs.encode(&mut e);
-            spill.push(&e.bytes)?;
+        for c in 0..2 {
+            let entries = std::mem::take(&mut self.block[c]);
+            let mut counts = vec![0u32; 1 << BUCKET_BITS];
+            for &e in &entries {
+                counts[bucket_of(e)] += 1;
+            }
+            let mut at: Vec<usize> = counts
+                .iter()
+                .scan(0, |sum, &n| {
+                    let start = *sum;
+                    *sum += n as usize;
+                    Some(start)
+                })
+                .collect();
+            let mut sorted = vec![0u64; entries.len()];
+            for e in entries {
+                let b = bucket_of(e);
+                sorted[at[b]] = e;
+                at[b] += 1;
+            }
+            let mut bytes = Encoder::default();
+            bytes.u64s(&sorted);
+            self.spills[c].push(&bytes.bytes)?;
+            self.counts[c].push(counts);
         }
         Ok(())
     }
 
     /// Ends writing: keys can be read from now on.
     pub fn finish(&mut self) -> io::Result<()> {
-        if !self.block.is_empty() {
+        if !self.block[0].is_empty() || !self.block[1].is_empty() {
             self.write_block()?;
         }
-        self.bands.finish()?;
-        self.anchors.finish()
+        let [bands, anchors] = &mut self.spills;
+        bands.finish()?;
+        anchors.finish()
     }
 
     /// The first error met while reading keys back, if any.
     pub fn take_error(&self) -> Option<io::Error> {
         self.error.lock().unwrap_or_else(|p| p.into_inner()).take()
-    }
-
-    /// Block `b`'s runs of one channel; articles without keys when it
-    /// cannot be read back (the error is kept).
-    fn read_runs(&self, b: usize, channel: Channel) -> Ragged<u64> {
-        let docs = (b * CHUNK)..((b + 1) * CHUNK).min(self.anchor_counts.len());
-        let spill = match channel {
-            Channel::Bands => &self.bands,
-            Channel::Anchors => &self.anchors,
-        };
-        let read = spill.get(b).and_then(|bytes| {
-            let runs = Ragged::decode(&mut Decoder::new(&bytes))?;
-            if runs.len() != docs.len() {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "a spilled block of keys is torn",
-                ));
-            }
-            Ok(runs)
-        });
-        read.unwrap_or_else(|e| {
-            let mut first = self.error.lock().unwrap_or_else(|p| p.into_inner());
-            first.get_or_insert(e);
-            let mut empty = Ragged::default();
-            docs.for_each(|_| empty.push(&[]));
-            empty
-        })
-    }
-
-    fn read_block(&self, b: usize, channel: Option<Channel>) -> Keys {
-        let empty = |len: usize| {
-            let mut r = Ragged::default();
-            (0..len).for_each(|_| r.push(&[]));
-            r
-        };
-        match channel {
-            None => Keys {
-                bands: self.read_runs(b, Channel::Bands),
-                anchors: self.read_runs(b, Channel::Anchors),
-            },
-            Some(Channel::Bands) => {
-                let bands = self.read_runs(b, Channel::Bands);
-                let anchors = empty(bands.len());
-                Keys { bands, anchors }
-            }
-            Some(Channel::Anchors) => {
-                let anchors = self.read_runs(b, Channel::Anchors);
-                let bands = empty(anchors.len());
-                Keys { bands, anchors }
-            }
-        }
-    }
-
-    fn read(&self, docs: Range<usize>, channel: Option<Channel>) -> Keys {
-        // candidate generation reads whole blocks; other ranges are cut
-        // from the blocks they overlap
-        if docs.start.is_multiple_of(CHUNK) && docs.end == (docs.start + CHUNK).min(self.count()) {
-            return self.read_block(docs.start / CHUNK, channel);
-        }
-        let mut k = Keys::default();
-        let mut b = usize::MAX;
-        let mut block = Keys::default();
-        for d in docs {
-            if d / CHUNK != b {
-                b = d / CHUNK;
-                block = self.read_block(b, channel);
-            }
-            k.push(block.band_keys(d % CHUNK), block.anchors(d % CHUNK));
-        }
-        k
     }
 }
 
@@ -314,18 +357,34 @@ impl CandidateKeys for SpilledKeys {
     fn anchor_count(&self, d: usize) -> usize {
         self.anchor_counts[d] as usize
     }
-    fn chunk(&self, docs: Range<usize>) -> Keys {
-        self.read(docs, None)
+    fn doc_bits(&self) -> u32 {
+        self.doc_bits
     }
-    fn channel_chunk(&self, docs: Range<usize>, channel: Channel) -> Keys {
-        self.read(docs, Some(channel))
+    fn bucket_counts(&self, channel: Channel) -> Vec<Vec<u32>> {
+        self.counts[channel as usize].clone()
+    }
+    fn fill(&self, channel: Channel, p: usize, buckets: Range<usize>, out: &mut [u64]) {
+        let counts = &self.counts[channel as usize][p];
+        let skip: usize = counts[..buckets.start].iter().map(|&n| n as usize).sum();
+        // past the record's length prefix (Encoder::u64s)
+        let offset = 4 + 8 * skip;
+        let read =
+            self.spills[channel as usize].read_part(p, offset, bytemuck::cast_slice_mut(out));
+        match read {
+            Ok(()) => out.iter_mut().for_each(|e| *e = u64::from_le(*e)),
+            Err(e) => {
+                out.fill(0);
+                let mut first = self.error.lock().unwrap_or_else(|p| p.into_inner());
+                first.get_or_insert(e);
+            }
+        }
     }
 }
 
 /// Articles read together: enough to keep every thread busy.
 const CHUNK: usize = 4096;
 
-/// The key ranges of `n` articles, `CHUNK` at a time.
+/// The ranges of `n` articles, `CHUNK` at a time.
 fn chunks(n: usize) -> Vec<Range<usize>> {
     (0..n)
         .step_by(CHUNK)
@@ -352,47 +411,35 @@ struct Postings {
 }
 
 impl Postings {
-    /// Entries sorted at a time: the (key, article) entries of a whole
-    /// corpus (over a hundred an article) would be the peak of a run's
-    /// memory, so keys are taken in slices of the key range, in order, and
-    /// only the shared ones kept from each.
+    /// Entries sorted at a time: the entries of a whole corpus (over a
+    /// hundred an article) would be the peak of a run's memory, so keys
+    /// are taken in slices of the key range, in order, and only the shared
+    /// ones kept from each.
     const SLICE_ENTRIES: usize = 1 << 21;
-    /// Every slice reads all keys: past this many slices, slices grow
-    /// instead, so the reads stay linear in the corpus (at a million
-    /// articles a slice holds about 14M entries, some 110 MB).
+    /// Past this many slices, slices grow instead (at a million articles a
+    /// slice holds about 14M entries, some 110 MB).
     const MAX_SLICES: usize = 8;
-    /// Keys are counted by their top bits first; slices are runs of these
-    /// buckets, sized from the counts.
-    const BUCKET_BITS: u32 = 8;
 
-    /// Entries are one `u64` each: the key's top bits above the article
-    /// id in the low `doc_bits` bits, sorted as plain integers. Half the
-    /// memory of a (key, article) pair, so slices are twice as large and
-    /// the spill is read half as often. Keys equal in their top bits but
-    /// not in the dropped ones share a list: at a million generator
-    /// articles (20 bits dropped, 44 kept) that made 19 extra candidate
-    /// pairs among 1.53M, each turned away by verification.
     fn build<K: CandidateKeys + ?Sized>(source: &K, channel: Channel) -> Self {
-        let doc_bits = doc_bits(source.count());
-        let chunks = chunks(source.count());
-        let bucket_of = |k: u64| (k >> (64 - Self::BUCKET_BITS)) as usize;
-        // entries of each chunk in each bucket
-        let counts: Vec<Vec<u32>> = chunks
-            .par_iter()
-            .map(|r| {
-                let k = source.channel_chunk(r.clone(), channel);
-                let mut c = vec![0u32; 1 << Self::BUCKET_BITS];
-                for i in 0..k.len() {
-                    k.for_each_posting(i, channel, |key| c[bucket_of(key)] += 1);
-                }
-                c
-            })
-            .collect();
-        let per_bucket: Vec<usize> = (0..1 << Self::BUCKET_BITS)
+        Self::build_in_slices(source, channel, Self::SLICE_ENTRIES)
+    }
+
+    /// Entries are one `u64` each ([`posting_entry`]), sorted as plain
+    /// integers: half the memory of a (key, article) pair, so slices are
+    /// twice as large. Slices are runs of buckets of about `slice_entries`
+    /// entries, sized from the counts.
+    fn build_in_slices<K: CandidateKeys + ?Sized>(
+        source: &K,
+        channel: Channel,
+        slice_entries: usize,
+    ) -> Self {
+        let doc_bits = source.doc_bits();
+        let counts = source.bucket_counts(channel);
+        let per_bucket: Vec<usize> = (0..1 << BUCKET_BITS)
             .map(|b| counts.iter().map(|c| c[b] as usize).sum())
             .collect();
         let total: usize = per_bucket.iter().sum();
-        let target = Self::SLICE_ENTRIES.max(total.div_ceil(Self::MAX_SLICES));
+        let target = slice_entries.max(total.div_ceil(Self::MAX_SLICES));
         let mut slices = Vec::new();
         let (mut lo, mut size) = (0, 0);
         for (b, &n) in per_bucket.iter().enumerate() {
@@ -406,7 +453,7 @@ impl Postings {
 
         let mut starts = Vec::new();
         let mut docs = Vec::new();
-        // one buffer, filled in place: each chunk writes its own part
+        // one buffer, filled in place: each part writes its own piece
         let mut entries: Vec<u64> = Vec::new();
         for slice in slices {
             let sizes: Vec<usize> = counts
@@ -415,26 +462,17 @@ impl Postings {
                 .collect();
             entries.clear();
             entries.resize(sizes.iter().sum(), 0);
-            let mut parts = Vec::with_capacity(chunks.len());
+            let mut pieces = Vec::with_capacity(counts.len());
             let mut rest = entries.as_mut_slice();
             for &n in &sizes {
-                let (part, after) = std::mem::take(&mut rest).split_at_mut(n);
-                parts.push(part);
+                let (piece, after) = std::mem::take(&mut rest).split_at_mut(n);
+                pieces.push(piece);
                 rest = after;
             }
-            chunks.par_iter().zip(parts).for_each(|(r, part)| {
-                let k = source.channel_chunk(r.clone(), channel);
-                let mut at = 0;
-                for i in 0..k.len() {
-                    let d = (r.start + i) as u64;
-                    k.for_each_posting(i, channel, |key| {
-                        if slice.contains(&bucket_of(key)) {
-                            part[at] = key >> doc_bits << doc_bits | d;
-                            at += 1;
-                        }
-                    });
-                }
-            });
+            pieces
+                .into_par_iter()
+                .enumerate()
+                .for_each(|(p, piece)| source.fill(channel, p, slice.clone(), piece));
             entries.par_sort_unstable();
             entries.dedup();
             let key = |e: u64| e >> doc_bits;
@@ -755,39 +793,106 @@ mod tests {
         assert_eq!(found.from_anchors, 2);
     }
 
-    #[test]
-    fn spilled_keys_read_back_in_any_range() {
-        let n = CHUNK * 2 + 5;
+    /// Keys of `n` articles that spread over every bucket: articles three
+    /// by three share a band key, and neighbours share anchors.
+    fn spread_keys(n: usize, spilled: &mut SpilledKeys) -> Keys {
         let key = |d: usize| (d as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let mut mem = Keys::default();
-        let mut spilled = SpilledKeys::new(Spill::file().unwrap(), Spill::memory());
         for d in 0..n {
-            let anchors: Vec<u64> = (0..d % 3).map(|i| key(d) ^ i as u64).collect();
-            // articles three by three share a band key
-            mem.push(&[key(d / 3)], &anchors);
-            spilled.push(&[key(d / 3)], &anchors).unwrap();
+            let anchors: Vec<u64> = (0..d % 4).map(|i| key(d / 2) ^ i as u64).collect();
+            mem.push(&[key(d / 3), key(d)], &anchors);
+            spilled.push(&[key(d / 3), key(d)], &anchors).unwrap();
         }
         spilled.finish().unwrap();
-        assert_eq!(spilled.count(), n);
-        for r in [0..CHUNK, CHUNK..2 * CHUNK, 2 * CHUNK..n, 3..CHUNK + 7, 0..n] {
-            let (a, b) = (spilled.chunk(r.clone()), mem.chunk(r.clone()));
-            assert_eq!(a.len(), r.len());
-            let bands = spilled.channel_chunk(r.clone(), Channel::Bands);
-            let anchors = spilled.channel_chunk(r.clone(), Channel::Anchors);
-            for i in 0..a.len() {
-                assert_eq!(a.band_keys(i), b.band_keys(i));
-                assert_eq!(a.anchors(i), b.anchors(i));
-                assert_eq!(bands.band_keys(i), b.band_keys(i));
-                assert_eq!(anchors.anchors(i), b.anchors(i));
+        mem
+    }
+
+    /// Every entry of `keys` in `channel`, sorted.
+    fn all_entries<K: CandidateKeys + ?Sized>(keys: &K, channel: Channel) -> Vec<u64> {
+        let counts = keys.bucket_counts(channel);
+        let mut all = Vec::new();
+        for (p, c) in counts.iter().enumerate() {
+            // a part read a few buckets at a time, as slices read it
+            for lo in (0..1 << BUCKET_BITS).step_by(37) {
+                let hi = (lo + 37).min(1 << BUCKET_BITS);
+                let mut out = vec![0; c[lo..hi].iter().map(|&n| n as usize).sum()];
+                keys.fill(channel, p, lo..hi, &mut out);
+                assert!(out.iter().all(|&e| (lo..hi).contains(&bucket_of(e))));
+                all.extend(out);
             }
         }
-        assert_eq!(spilled.anchor_count(CHUNK + 2), (CHUNK + 2) % 3);
-        assert!(spilled.take_error().is_none());
-        let cfg = CandidateConfig::default();
-        let found = candidates(&spilled, &cfg).pairs;
-        // three pairs in each full trio; the last article is alone
-        assert_eq!(found.len(), n / 3 * 3);
-        assert_eq!(found, candidates(&mem, &cfg).pairs);
+        all.sort_unstable();
+        all
+    }
+
+    #[test]
+    fn spilled_keys_read_back_as_the_keys_in_memory() {
+        let n = CHUNK * 2 + 5;
+        for mut spilled in [
+            SpilledKeys::new(Spill::file().unwrap(), Spill::memory(), n),
+            SpilledKeys::new(Spill::memory(), Spill::file().unwrap(), n + 100),
+        ] {
+            let mem = spread_keys(n, &mut spilled);
+            assert_eq!(spilled.count(), n);
+            assert_eq!(spilled.anchor_count(CHUNK + 2), (CHUNK + 2) % 4);
+            for channel in [Channel::Bands, Channel::Anchors] {
+                let (s, m) = (all_entries(&spilled, channel), all_entries(&mem, channel));
+                assert_eq!(s.len(), m.len());
+                // the same keys for the same articles (a larger capacity
+                // gives article ids more bits)
+                let split = |e: u64, bits: u32| (e >> bits, e & ((1 << bits) - 1));
+                let (sb, mb) = (spilled.doc_bits(), mem.doc_bits());
+                let mut s: Vec<_> = s.iter().map(|&e| split(e, sb)).collect();
+                let mut m: Vec<_> = m.iter().map(|&e| split(e, mb)).collect();
+                let drop_bits = |v: &mut Vec<(u64, u64)>, by: u32| {
+                    v.iter_mut().for_each(|(k, _)| *k >>= by);
+                    v.sort_unstable();
+                };
+                drop_bits(&mut s, sb.max(mb) - sb);
+                drop_bits(&mut m, sb.max(mb) - mb);
+                assert_eq!(s, m);
+            }
+            assert!(spilled.take_error().is_none());
+            let cfg = CandidateConfig::default();
+            let found = candidates(&spilled, &cfg).pairs;
+            assert!(!found.is_empty());
+            assert_eq!(found, candidates(&mem, &cfg).pairs);
+        }
+    }
+
+    #[test]
+    fn keys_past_the_capacity_are_refused() {
+        let mut spilled = SpilledKeys::new(Spill::memory(), Spill::memory(), 2);
+        spilled.push(&[1], &[2]).unwrap();
+        spilled.push(&[1], &[2]).unwrap();
+        let e = spilled.push(&[1], &[2]).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn posting_lists_built_in_slices_are_those_built_at_once() {
+        let n = CHUNK + 999;
+        let mut spilled = SpilledKeys::new(Spill::file().unwrap(), Spill::file().unwrap(), n);
+        let mem = spread_keys(n, &mut spilled);
+        for channel in [Channel::Bands, Channel::Anchors] {
+            let whole = Postings::build_in_slices(&mem, channel, usize::MAX);
+            for sliced in [
+                Postings::build_in_slices(&mem, channel, 100),
+                Postings::build_in_slices(&spilled, channel, 100),
+            ] {
+                let lists = |p: &Postings| -> Vec<Vec<u32>> {
+                    p.starts
+                        .windows(2)
+                        .map(|w| p.docs[w[0] as usize..w[1] as usize].to_vec())
+                        .collect()
+                };
+                // slices come in bucket order, the whole in key order: the
+                // same order
+                assert_eq!(lists(&sliced), lists(&whole));
+                assert_eq!(sliced.of, whole.of);
+                assert_eq!(sliced.lists, whole.lists);
+            }
+        }
     }
 
     #[test]

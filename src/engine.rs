@@ -314,7 +314,8 @@ impl Engine {
         crate::memory::release();
         let hasher = MinHasher::new(&self.params);
         let mut records = intake.new_spill()?;
-        let mut keys = SpilledKeys::new(intake.new_spill()?, intake.new_spill()?);
+        let n = intake.articles.len();
+        let mut keys = SpilledKeys::new(intake.new_spill()?, intake.new_spill()?, n);
         let mut terms = Ragged::default();
         let mut credited = Vec::with_capacity(intake.articles.len());
         let mut store = |done: Vec<io::Result<Fingerprint>>| -> io::Result<()> {
@@ -329,7 +330,6 @@ impl Engine {
             }
             Ok(())
         };
-        let n = intake.articles.len();
         // each chunk is fingerprinted while the one before is written
         let mut ready = Vec::new();
         for start in (0..n).step_by(Intake::CHUNK) {

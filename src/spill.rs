@@ -161,6 +161,33 @@ impl Spill {
         })
     }
 
+    /// Fills `out` with the bytes of record `i` from `offset` on: a reader
+    /// that needs part of a record reads only that part, into memory of its
+    /// own (a posting slice reads its buckets of each block of keys).
+    pub fn read_part(&self, i: usize, offset: usize, out: &mut [u8]) -> io::Result<()> {
+        let fits = |&(at, len): &(u64, u32)| {
+            (offset.checked_add(out.len())? <= len as usize).then_some(at + offset as u64)
+        };
+        let Some(from) = self.spans.get(i).and_then(fits) else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("a read past the end of spilled record {i}"),
+            ));
+        };
+        match &self.backend {
+            Backend::Memory(buf) => {
+                out.copy_from_slice(&buf[from as usize..from as usize + out.len()]);
+                Ok(())
+            }
+            Backend::File { file, writer } => {
+                if writer.is_some() {
+                    return Err(io::Error::other("spill file read before it was finished"));
+                }
+                read_exact_at(file, out, from)
+            }
+        }
+    }
+
     /// The spilled bytes `from..to`, which must be finished records.
     fn bytes(&self, from: u64, to: u64) -> io::Result<Cow<'_, [u8]>> {
         match &self.backend {
@@ -254,6 +281,11 @@ fn read_vec_at(file: &File, len: usize, at: u64) -> io::Result<Vec<u8>> {
     // that follow
     out.truncate(len);
     Ok(out)
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
 }
 
 #[cfg(windows)]
