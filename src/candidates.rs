@@ -117,9 +117,9 @@ trait ArticleKeys: Sync {
     }
 
     fn fill_chunk(&self, channel: Channel, p: usize, buckets: Range<usize>, out: &mut [u64]) {
-        let bits = doc_bits(self.articles());
+        let (n, bits) = (self.articles(), doc_bits(self.articles()));
         let mut at = 0;
-        for d in chunks(self.articles())[p].clone() {
+        for d in p * CHUNK..((p + 1) * CHUNK).min(n) {
             self.postings(d, channel, |key| {
                 if buckets.contains(&bucket_of(key)) {
                     out[at] = posting_entry(key, d, bits);
