@@ -830,7 +830,7 @@ mod tests {
         let n = CHUNK * 2 + 5;
         for mut spilled in [
             SpilledKeys::new(Spill::file().unwrap(), Spill::memory(), n),
-            SpilledKeys::new(Spill::memory(), Spill::file().unwrap(), n + 100),
+            SpilledKeys::new(Spill::memory(), Spill::file().unwrap(), 2 * n),
         ] {
             let mem = spread_keys(n, &mut spilled);
             assert_eq!(spilled.count(), n);

@@ -317,7 +317,7 @@ impl Engine {
         let n = intake.articles.len();
         let mut keys = SpilledKeys::new(intake.new_spill()?, intake.new_spill()?, n);
         let mut terms = Ragged::default();
-        let mut credited = Vec::with_capacity(intake.articles.len());
+        let mut credited = Vec::with_capacity(n);
         let mut store = |done: Vec<io::Result<Fingerprint>>| -> io::Result<()> {
             let done: Vec<Fingerprint> = done.into_iter().collect::<io::Result<_>>()?;
             let bytes: Vec<&[u8]> = done.iter().map(|f| &f.0[..]).collect();
