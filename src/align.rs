@@ -13,7 +13,7 @@
 //! every passage are its additions: a reposter's intro, ads and footer, or
 //! text the source does not have.
 
-use rustc_hash::FxHashMap;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::report::{Passage, Span};
 
@@ -23,7 +23,7 @@ pub struct Aligned {
     /// Hash of each word.
     pub words: Vec<u64>,
     /// Character span of each word in the original text.
-    pub spans: Vec<(usize, usize)>,
+    pub spans: Vec<(u32, u32)>,
     /// Whether each word is in boilerplate.
     pub masked: Vec<bool>,
 }
@@ -64,14 +64,18 @@ pub struct Shingles {
     k: usize,
     /// Hash of every k-word window, and whether it touches boilerplate.
     windows: Vec<(u64, bool)>,
-    /// Whether `first` and `next` are made (only a source's positions are
+    /// Whether `slots` and `next` are made (only a source's positions are
     /// looked up).
     indexed: bool,
-    /// First window of each hash; `next` chains each window to the next
-    /// one with the same hash (`NONE` after the last), so positions come
-    /// out ascending with one map entry per distinct hash and no list per
-    /// hash. The hashes are xxh3 already: Fx only has to spread them.
-    first: FxHashMap<u64, u32>,
+    /// Open addressing over the windows (a power of two, at least twice
+    /// their number): each slot holds one more than the first window of a
+    /// hash, 0 when empty, and the key is read from `windows`. The hashes
+    /// are xxh3 already, so their low bits are the slot. A hash map built
+    /// for every source was a tenth of the evidence stage.
+    slots: Vec<u32>,
+    /// Chains each window to the next one with the same hash (`NONE` after
+    /// the last), so positions come out ascending with one slot per
+    /// distinct hash and no list per hash.
     next: Vec<u32>,
 }
 
@@ -85,25 +89,41 @@ impl Shingles {
         let windows: Vec<(u64, bool)> = if a.words.len() < k {
             Vec::new()
         } else {
-            let (hashes, starts) = crate::shingle::shingles(&a.words, k, 0);
-            hashes
-                .into_iter()
-                .zip(starts)
-                .map(|(h, i)| {
-                    let i = i as usize;
-                    (h, a.masked[i..i + k].iter().any(|&m| m))
+            // as `shingle::shingles` hashes them, without its vectors
+            let bytes = crate::shingle::le_bytes(&a.words);
+            // masked words in the window, kept as the window slides
+            let mut masked = a.masked[..k - 1].iter().filter(|&&m| m).count();
+            (0..=a.words.len() - k)
+                .map(|i| {
+                    let h = xxh3_64_with_seed(&bytes[8 * i..8 * (i + k)], 0);
+                    masked += usize::from(a.masked[i + k - 1]);
+                    let touches = masked > 0;
+                    masked -= usize::from(a.masked[i]);
+                    (h, touches)
                 })
                 .collect()
         };
-        let mut first: FxHashMap<u64, u32> = FxHashMap::default();
-        let mut next = Vec::new();
+        let (mut slots, mut next) = (Vec::new(), Vec::new());
         if source {
-            first.reserve(windows.len());
+            slots = vec![0; (2 * windows.len()).next_power_of_two().max(2)];
             next = vec![NONE; windows.len()];
+            let mask = slots.len() - 1;
             // backwards, so that each hash's chain runs forwards
             for (j, &(h, _)) in windows.iter().enumerate().rev() {
-                if let Some(old) = first.insert(h, j as u32) {
-                    next[j] = old;
+                let mut at = h as usize & mask;
+                loop {
+                    match slots[at] {
+                        0 => {
+                            slots[at] = j as u32 + 1;
+                            break;
+                        }
+                        s if windows[s as usize - 1].0 == h => {
+                            next[j] = s - 1;
+                            slots[at] = j as u32 + 1;
+                            break;
+                        }
+                        _ => at = (at + 1) & mask,
+                    }
                 }
             }
         }
@@ -111,8 +131,21 @@ impl Shingles {
             k,
             windows,
             indexed: source,
-            first,
+            slots,
             next,
+        }
+    }
+
+    /// The first window with hash `h`, else `NONE`.
+    fn first(&self, h: u64) -> u32 {
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut at = h as usize & mask;
+        loop {
+            match *self.slots.get(at).unwrap_or(&0) {
+                0 => return NONE,
+                s if self.windows[s as usize - 1].0 == h => return s - 1,
+                _ => at = (at + 1) & mask,
+            }
         }
     }
 
@@ -120,7 +153,7 @@ impl Shingles {
     /// of them, enough to tell a phrase repeated more than `limit` times.
     fn at(&self, h: u64, limit: usize, out: &mut Vec<u32>) {
         out.clear();
-        let mut j = self.first.get(&h).copied().unwrap_or(NONE);
+        let mut j = self.first(h);
         while j != NONE && out.len() <= limit {
             out.push(j);
             j = self.next[j as usize];
@@ -238,10 +271,10 @@ pub fn align_shingled(
     let passages: Vec<Passage> = merged
         .into_iter()
         .map(|(fi, end_i, fj, end_j)| Passage {
-            start: copy.spans[fi].0,
-            end: copy.spans[end_i - 1].1,
-            parent_start: source.spans[fj].0,
-            parent_end: source.spans[end_j - 1].1,
+            start: copy.spans[fi].0 as usize,
+            end: copy.spans[end_i - 1].1 as usize,
+            parent_start: source.spans[fj].0 as usize,
+            parent_end: source.spans[end_j - 1].1 as usize,
             words: (end_i - fi) as u32,
         })
         .collect();
@@ -257,8 +290,8 @@ pub fn align_shingled(
             i += 1;
         }
         additions.push(Span {
-            start: copy.spans[start].0,
-            end: copy.spans[i - 1].1,
+            start: copy.spans[start].0 as usize,
+            end: copy.spans[i - 1].1 as usize,
             words: (i - start) as u32,
         });
     }
@@ -272,9 +305,31 @@ mod tests {
     fn aligned(words: &[u64]) -> Aligned {
         Aligned {
             words: words.to_vec(),
-            spans: (0..words.len()).map(|i| (i * 10, i * 10 + 5)).collect(),
+            spans: (0..words.len() as u32)
+                .map(|i| (i * 10, i * 10 + 5))
+                .collect(),
             masked: vec![false; words.len()],
         }
+    }
+
+    #[test]
+    fn windows_know_their_boilerplate_and_sources_find_every_occurrence() {
+        // a phrase three times over, the middle one in boilerplate
+        let phrase: Vec<u64> = (100..105).collect();
+        let words = [&phrase[..], &[1, 2], &phrase[..], &[3], &phrase[..]].concat();
+        let mut a = aligned(&words);
+        (7..12).for_each(|i| a.masked[i] = true);
+        let s = Shingles::new(&a, 5, true);
+        for (i, &(_, touches)) in s.windows.iter().enumerate() {
+            assert_eq!(touches, a.masked[i..i + 5].contains(&true), "window {i}");
+        }
+        let mut at = Vec::new();
+        s.at(s.windows[0].0, REPEATED, &mut at);
+        assert_eq!(at, [0, 7, 13]);
+        s.at(s.windows[0].0, 1, &mut at);
+        assert_eq!(at, [0, 7], "stops past the limit");
+        s.at(12345, REPEATED, &mut at);
+        assert!(at.is_empty());
     }
 
     #[test]

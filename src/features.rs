@@ -322,11 +322,7 @@ impl Alignable {
         }
         Aligned {
             words: widen(self.words),
-            spans: self
-                .spans
-                .into_iter()
-                .map(|(s, e)| (s as usize, e as usize))
-                .collect(),
+            spans: self.spans,
             masked: masked_words,
         }
     }
@@ -394,17 +390,24 @@ impl Alignable {
         if starts.len() != lengths.len() {
             return Err(invalid("an alignment record whose parts disagree"));
         }
-        let mut last = 0u32;
-        let spans = starts
-            .iter()
-            .zip(&lengths)
-            .map(|(&s, &n)| {
-                let start = if ascending { last.checked_add(s)? } else { s };
-                last = start;
-                Some((start, start.checked_add(n)?))
-            })
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| invalid("a word span out of range"))?;
+        // a loop into a sized vector: collecting into an `Option<Vec>`
+        // grows the vector as it goes
+        let mut spans = Vec::with_capacity(starts.len());
+        let (mut last, mut overflow) = (0u32, false);
+        for (&s, &n) in starts.iter().zip(&lengths) {
+            let (start, o1) = if ascending {
+                last.overflowing_add(s)
+            } else {
+                (s, false)
+            };
+            let (end, o2) = start.overflowing_add(n);
+            overflow |= o1 | o2;
+            last = start;
+            spans.push((start, end));
+        }
+        if overflow {
+            return Err(invalid("a word span out of range"));
+        }
         let count = if with_names { d.u32()? as usize } else { 0 };
         // each name takes at least 12 bytes: a bad count cannot allocate much
         let mut names = Vec::with_capacity(count.min(bytes.len() / 12));
@@ -954,7 +957,7 @@ mod tests {
 
     /// Spans as a table of every character gives them, the way they were
     /// first computed.
-    fn spans_by_table(text: &str, p: &Params) -> Vec<(usize, usize)> {
+    fn spans_by_table(text: &str, p: &Params) -> Vec<(u32, u32)> {
         let (_, tokens, plain) = Prepared::analyse(text, p, false);
         let chars: Vec<(usize, char)> = text.char_indices().collect();
         let closing = |mut c: usize| {
@@ -971,7 +974,7 @@ mod tests {
                 let last = plain.to_source((e as usize).saturating_sub(1));
                 let last_char = chars.partition_point(|&(b, _)| b <= last).saturating_sub(1);
                 let first = chars.partition_point(|&(b, _)| b < start);
-                (first, closing(last_char + 1).max(first))
+                (first as u32, closing(last_char + 1).max(first) as u32)
             })
             .collect()
     }
