@@ -56,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
             // multi-byte character once ran one character past it: see
             // robustness::span_end_*)
             assert!(
-                s <= e && e <= chars,
+                s <= e && e as usize <= chars,
                 "span {s}..{e} outside {chars} chars"
             );
         }
