@@ -19,8 +19,9 @@
 //!     REPRINT_BENCH_CORPUS=other.jsonl cargo bench --bench stages
 //!
 //! The corpus defaults to `target/bench-corpora/c2000_s7.jsonl`; when that
-//! file is missing the bench makes it with the generator (`python3`, or the
-//! interpreter in `REPRINT_BENCH_PYTHON`, with numpy and wordfreq):
+//! file is missing the bench makes it with the generator (the interpreter in
+//! `REPRINT_BENCH_PYTHON`, else `target/bench-venv/bin/python` when
+//! benches/compare has made it, else `python3`; it needs numpy and wordfreq):
 //!
 //!     python3 ../shared/bench/gen_corpus.py --n 2000 --seed 7 --vocab wordfreq \
 //!         --out target/bench-corpora/c2000_s7.jsonl \
@@ -34,13 +35,14 @@ use std::time::Duration;
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput};
 use reprint::boilerplate::{Boilerplate, DocSentences};
 use reprint::candidates::{candidates, SpilledKeys};
-use reprint::cluster::{group, Edge};
+use reprint::cluster::{group, known_verdict, Edge};
 use reprint::evidence::{evidence, evidence_of};
 use reprint::features::{Alignable, Features, Prepared};
 use reprint::ingest::{Corpus, FieldNames, Input, Reader};
 use reprint::lsh::band_keys;
 use reprint::minhash::{MinHasher, Signature};
 use reprint::normalize::{plain_text, Plain};
+use reprint::provenance::{provenance, MemberInfo};
 use reprint::ragged::Ragged;
 use reprint::same_story::links;
 use reprint::shingle::shingles;
@@ -74,7 +76,16 @@ fn corpus_path() -> PathBuf {
 }
 
 fn generate(out: &Path) {
-    let python = std::env::var("REPRINT_BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
+    // the venv benches/compare makes has numpy and wordfreq
+    let venv = "target/bench-venv/bin/python";
+    let python = std::env::var("REPRINT_BENCH_PYTHON").unwrap_or_else(|_| {
+        if Path::new(venv).exists() {
+            venv
+        } else {
+            "python3"
+        }
+        .into()
+    });
     let gold = out.with_extension("gold.jsonl");
     let how = format!(
         "{python} {GENERATOR} --n 2000 --seed 7 --vocab wordfreq --out {} --gold {}",
@@ -430,6 +441,39 @@ fn stages(c: &mut Criterion, d: &Data) {
             .verify(&d.features[x as usize], &d.features[y as usize])
             .relation
             .is_some()
+    });
+    // each group's original and every member's closest parent, as the
+    // engine works them out (outlets and credits aside)
+    g.throughput(Throughput::Elements(d.docs()));
+    g.bench_function("provenance", |b| {
+        let f = &d.features;
+        assert!(d
+            .edges
+            .windows(2)
+            .all(|w| (w[0].a, w[0].b) < (w[1].a, w[1].b)));
+        b.iter(|| {
+            let mut placed = 0;
+            for members in &grouping.groups {
+                let infos: Vec<MemberInfo> = members
+                    .iter()
+                    .map(|&m| MemberInfo {
+                        doc: m,
+                        published: d.published[m as usize],
+                        outlet: None,
+                        credited: None,
+                        joined: grouping.joined[m as usize],
+                        features: &f[m as usize],
+                    })
+                    .collect();
+                placed += provenance(&infos, |x, y| {
+                    let (fx, fy) = (&f[x as usize], &f[y as usize]);
+                    known_verdict(&d.edges, x, y, fx, fy).unwrap_or_else(|| d.engine.verify(fx, fy))
+                })
+                .placements
+                .len();
+            }
+            placed
+        })
     });
     let terms: Ragged<u64> = d.features.iter().map(|f| f.terms.as_slice()).collect();
     g.throughput(Throughput::Elements(d.docs()));

@@ -22,6 +22,7 @@
 //!    partner, two lone articles pair up, but a partial link never merges
 //!    two groups, and an attached article never attaches another.
 
+use crate::features::Features;
 use crate::verify::{Relation, Verdict};
 
 /// A verified pair.
@@ -75,6 +76,30 @@ pub enum Joined {
     Copy,
     /// Attached through a partial link only.
     Partial,
+}
+
+/// The verdict of `(x, y)`, with their fingerprints `fx` and `fy`, when
+/// verification already made it: `edges` holds every copy pair, sorted by
+/// `(a, b)`. A group's members were joined by these pairs, so nearly every
+/// pair provenance compares is among them (116,809 of 116,895 on a 100k
+/// generator corpus, half of them the other way round, which
+/// [`Verdict::reversed`] gives exactly when the two differ in size).
+pub fn known_verdict(
+    edges: &[Edge],
+    x: u32,
+    y: u32,
+    fx: &Features,
+    fy: &Features,
+) -> Option<Verdict> {
+    let at = |a: u32, b: u32| edges.binary_search_by_key(&(a, b), |e| (e.a, e.b)).ok();
+    if let Some(i) = at(x, y) {
+        return Some(edges[i].verdict);
+    }
+    let sized = |f: &Features| (f.kept, f.shingles.len());
+    if sized(fx) == sized(fy) {
+        return None;
+    }
+    at(y, x).map(|i| edges[i].verdict.reversed())
 }
 
 /// Groups of articles.

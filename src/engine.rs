@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use crate::article::Article;
 use crate::boilerplate::{Boilerplate, BoilerplateRules, DocSentences};
 use crate::candidates::{candidates, CandidateConfig, SpilledKeys};
-use crate::cluster::{group, Edge};
+use crate::cluster::{group, known_verdict, Edge};
 use crate::error::Error;
 use crate::evidence::{evidence, evidence_of, Evidence};
 use crate::features::{Features, Prepared};
@@ -452,6 +452,10 @@ impl Engine {
             .into_iter()
             .filter(|e| e.verdict.relation.is_some())
             .collect();
+        // `known_verdict` searches them
+        debug_assert!(edges
+            .windows(2)
+            .all(|w| (w[0].a, w[0].b) < (w[1].a, w[1].b)));
         lap("verify", &mut timings);
         progress("group", edges.len());
 
@@ -490,7 +494,8 @@ impl Engine {
                     })
                     .collect();
                 provenance(&infos, |x, y| {
-                    self.verify(&features[at(x)], &features[at(y)])
+                    let (fx, fy) = (&features[at(x)], &features[at(y)]);
+                    known_verdict(&edges, x, y, fx, fy).unwrap_or_else(|| self.verify(fx, fy))
                 })
             })
             .collect();

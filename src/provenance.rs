@@ -87,8 +87,9 @@ pub struct Provenance {
     pub placements: Vec<Placement>,
 }
 
-/// Works out the provenance of one group. `verify` verifies two members on
-/// the spot; `known` looks up an already verified pair.
+/// Works out the provenance of one group. `verify` gives the verdict of two
+/// members (the engine looks it up among the verified pairs first: see
+/// [`crate::cluster::verified`]).
 pub fn provenance(
     members: &[MemberInfo<'_>],
     mut verify: impl FnMut(u32, u32) -> Verdict,

@@ -156,6 +156,17 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// The verdict of the same pair taken the other way round, where the
+    /// two sides differ in size (`(kept, shingles)`, which decides the
+    /// smaller side; with equal sizes the first side is taken as the
+    /// smaller, so the layout may differ and the pair must be verified
+    /// again): `verify(b, a)` is `verify(a, b).reversed()`.
+    pub fn reversed(&self) -> Verdict {
+        let mut v = *self;
+        std::mem::swap(&mut v.figures.a_in_b, &mut v.figures.b_in_a);
+        v
+    }
+
     /// Containment of the smaller text in the larger.
     pub fn min_side(&self) -> f64 {
         self.figures.a_in_b.max(self.figures.b_in_a)
@@ -379,6 +390,30 @@ mod tests {
             &Thresholds::default(),
         );
         assert_eq!(v.relation, Some(Relation::Identical));
+    }
+
+    #[test]
+    fn a_pair_the_other_way_round_is_its_verdict_reversed() {
+        // an excerpt with a reworded stretch, a repost with additions, and
+        // a partial overlap: each side is the smaller in one of them
+        let base = prose(3, 300);
+        let words: Vec<&str> = base.split(' ').collect();
+        let edited = format!(
+            "{} changed words here {}",
+            words[..120].join(" "),
+            words[124..250].join(" ")
+        );
+        let repost = format!("{} {} {}", prose(4, 60), base, prose(5, 80));
+        let partial = format!("{} {}", words[200..].join(" "), prose(6, 150));
+        let t = Thresholds::default();
+        for (a, b) in [(&base, &edited), (&base, &repost), (&base, &partial)] {
+            let (fa, fb) = (feat(a), feat(b));
+            assert_ne!((fa.kept, fa.shingles.len()), (fb.kept, fb.shingles.len()));
+            let ab = verify(&fa, &fb, 5, &t);
+            assert!(ab.relation.is_some());
+            assert_ne!(ab.figures.a_in_b, ab.figures.b_in_a);
+            assert_eq!(verify(&fb, &fa, 5, &t), ab.reversed());
+        }
     }
 
     #[test]
