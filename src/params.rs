@@ -12,7 +12,7 @@ use crate::error::ParamError;
 /// Version of the text normaliser (markup stripping, Unicode normalisation,
 /// case folding, tokenisation). Bump it whenever any of them changes the
 /// tokens of some text: signatures from two versions must never be mixed.
-pub const NORMALIZER_VERSION: u32 = 2;
+pub const NORMALIZER_VERSION: u32 = 3;
 
 /// The hash every persisted value is derived from (words keep its low 32
 /// bits, see [`crate::shingle::word_hash`]).

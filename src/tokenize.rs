@@ -417,6 +417,36 @@ fn normalize_word(w: &str, out: &mut String) {
             c => out.extend(c.to_lowercase()),
         }
     }
+    // a word's edges are letters or digits, but dropping a tatweel beside a
+    // full stop ("a.ـ" is one word) or NFKC ("⒈" is "1.") can leave a
+    // joining character at one: the text the words are written back as
+    // would then be read as other words
+    let end = out.trim_end_matches(joins_words).len();
+    out.truncate(end);
+    let start = out.len() - out.trim_start_matches(joins_words).len();
+    out.drain(..start);
+}
+
+/// UAX #29's MidLetter, MidNum and MidNumLet characters that NFKC keeps:
+/// they join two letters or digits and end no word.
+fn joins_words(c: char) -> bool {
+    matches!(
+        c,
+        '.' | '\''
+            | ':'
+            | ','
+            | ';'
+            | '\u{00b7}'
+            | '\u{055f}'
+            | '\u{05f4}'
+            | '\u{0589}'
+            | '\u{060c}'
+            | '\u{060d}'
+            | '\u{066c}'
+            | '\u{07f8}'
+            | '\u{2027}'
+            | '\u{2044}'
+    )
 }
 
 #[cfg(test)]
@@ -457,6 +487,24 @@ mod tests {
     fn persian_letters_unified() {
         // Arabic kaf and yeh vs Persian keheh and yeh
         assert_eq!(words("كتاب علي"), words("کتاب علی"));
+    }
+
+    #[test]
+    fn a_normalised_word_reads_back_as_itself() {
+        // UAX #29 takes a tatweel for a letter, so a full stop before or
+        // after one is inside the word until the tatweel is dropped
+        for (text, expect) in [
+            ("a.ـ 一", &["a", "一"][..]),
+            ("ـ.b", &["b"]),
+            ("aـ.ـb", &["a.b"]),
+            ("كـ،ـ", &["ک"]),
+            ("ـ.ـ x", &["x"]),
+            ("⒈ step", &["1", "step"]),
+        ] {
+            let once = words(text);
+            assert_eq!(once, expect, "{text}");
+            assert_eq!(words(&once.join(" ")), once, "{text}");
+        }
     }
 
     #[test]
