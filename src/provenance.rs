@@ -89,7 +89,7 @@ pub struct Provenance {
 
 /// Works out the provenance of one group. `verify` gives the verdict of two
 /// members (the engine looks it up among the verified pairs first: see
-/// [`crate::cluster::verified`]).
+/// [`crate::cluster::known_verdict`]).
 pub fn provenance(
     members: &[MemberInfo<'_>],
     mut verify: impl FnMut(u32, u32) -> Verdict,
