@@ -162,18 +162,18 @@ impl Prepared {
                 .filter(|(_, &c)| !c)
                 .map(|(&w, _)| w),
         );
-        let mut sentence_starts = Vec::new();
-        let mut sentence_hashes = Vec::new();
-        let mut i = 0;
-        while i < words.len() {
-            let (s, start) = (tokens.sentence[i], i);
-            sentence_starts.push(i as u32);
-            while i < words.len() && tokens.sentence[i] == s {
-                i += 1;
-            }
-            let bytes = le_bytes(&words[start..i]);
-            sentence_hashes.push(xxh3_64_with_seed(&bytes, params.seed ^ 0x5e47).max(1));
-        }
+        let sentence_starts = tokens.sentence_starts.clone();
+        let sentence_hashes: Vec<u64> = sentence_starts
+            .iter()
+            .enumerate()
+            .map(|(k, &start)| {
+                let end = sentence_starts
+                    .get(k + 1)
+                    .map_or(words.len(), |&e| e as usize);
+                let bytes = le_bytes(&words[start as usize..end]);
+                xxh3_64_with_seed(&bytes, params.seed ^ 0x5e47).max(1)
+            })
+            .collect();
         // the sentence (index into sentence_starts) holding a byte offset
         let sentence_at = |offset: usize| -> Option<u32> {
             let w = tokens

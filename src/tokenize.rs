@@ -38,10 +38,10 @@ pub struct Tokens {
     /// Whether each word starts with a lower-case letter (so it is not a
     /// name wherever else it appears capitalised).
     pub lower: Vec<bool>,
-    /// Sentence (or line) index of each word.
-    pub sentence: Vec<u32>,
-    /// Number of sentences, including those without words.
-    pub sentences: u32,
+    /// Index of the first word of each sentence (or line) with words,
+    /// ascending: sentence `k` holds the words from `sentence_starts[k]` to
+    /// the next start (or the end).
+    pub sentence_starts: Vec<u32>,
 }
 
 impl Tokens {
@@ -83,12 +83,10 @@ pub fn tokenize(plain: &str, seed: u64) -> Tokens {
         spans: Vec::with_capacity(guess),
         salient: Vec::with_capacity(guess),
         lower: Vec::with_capacity(guess),
-        sentence: Vec::with_capacity(guess),
-        sentences: 0,
+        sentence_starts: Vec::new(),
     };
     // the one word that needs changing before it is hashed
     let mut scratch = String::new();
-    let mut sentence = 0u32;
     let mut sentence_begin = 0;
     let mut capitalised = 0;
     let mut last_end = 0;
@@ -97,7 +95,6 @@ pub fn tokenize(plain: &str, seed: u64) -> Tokens {
         let spaced = w_start == last_end + 1 && plain.as_bytes()[last_end] == b' ';
         if !t.hashes.is_empty() && !spaced && ends_sentence(&plain[last_end..w_start]) {
             close_sentence(&mut t, plain, sentence_begin, capitalised);
-            sentence += 1;
             sentence_begin = t.hashes.len();
             capitalised = 0;
         }
@@ -138,14 +135,14 @@ pub fn tokenize(plain: &str, seed: u64) -> Tokens {
         capitalised += usize::from(upper);
         t.lower.push(lower);
         let sentence_start = t.hashes.len() - 1 == sentence_begin;
+        if sentence_start {
+            t.sentence_starts.push(sentence_begin as u32);
+        }
         t.salient.push((upper && !sentence_start) || numeric);
-        t.sentence.push(sentence);
     });
     if !t.hashes.is_empty() {
         close_sentence(&mut t, plain, sentence_begin, capitalised);
-        sentence += 1;
     }
-    t.sentences = sentence;
     t
 }
 
@@ -521,8 +518,7 @@ mod tests {
             .map(|i| t.word(text, i))
             .collect();
         assert_eq!(sal, ["abedi", "2025"]);
-        assert_eq!(t.sentences, 2);
-        assert_eq!(t.sentence, [0, 0, 0, 0, 0, 1, 1, 1]);
+        assert_eq!(t.sentence_starts, [0, 5]);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Markup out and words: never a panic, every span inside the text on
-//! character boundaries, every map back to the original in bounds, and the
+//! character boundaries, sentences starting at words in order, every map back to the original in bounds, and the
 //! normalising the normalised words again never panics.
 #![no_main]
 
@@ -13,7 +13,12 @@ fuzz_target!(|data: &[u8]| {
     let tokens = tokenize(&plain.text, 0);
     assert_eq!(tokens.spans.len(), tokens.len());
     assert_eq!(tokens.salient.len(), tokens.len());
-    assert_eq!(tokens.sentence.len(), tokens.len());
+    // sentences start at word 0, ascending, each at a word
+    let starts = &tokens.sentence_starts;
+    assert_eq!(starts.is_empty(), tokens.is_empty());
+    assert!(starts.first().is_none_or(|&s| s == 0));
+    assert!(starts.windows(2).all(|w| w[0] < w[1]));
+    assert!(starts.iter().all(|&s| (s as usize) < tokens.len()));
     for (i, &(s, e)) in tokens.spans.iter().enumerate() {
         let (s, e) = (s as usize, e as usize);
         assert!(s < e && e <= plain.text.len());
