@@ -376,6 +376,52 @@ fn index_errors_say_what_to_do() {
     assert_eq!(stats(&dir, "i.db")["articles"], 2);
 }
 
+#[test]
+fn an_index_of_another_normaliser_version_is_refused_with_what_to_do() {
+    let dir = TestDir::new("index-version");
+    let seeds = corpus_dir().join("seeds");
+    dir.run(&["index", "create", "i.db"]).ok();
+    dir.run(&["index", "add", "i.db", seeds.to_str().unwrap()])
+        .ok();
+    dir.write("a.txt", body(&Prose::new(3).paragraphs(3, 40)));
+    assert_eq!(dir.run(&["check", "--index", "i.db", "a.txt"]).code, 1);
+    // as an index built before the words' joining characters were trimmed
+    // (version 2) would say
+    let path = dir.path().join("i.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let config: String = conn
+        .query_row("SELECT value FROM meta WHERE key = 'config'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let mut config: Value = serde_json::from_str(&config).unwrap();
+    let ours = config["params"]["normalizer_version"].as_u64().unwrap();
+    assert!(ours > 2, "{config}");
+    config["params"]["normalizer_version"] = 2.into();
+    conn.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'config'",
+        [config.to_string()],
+    )
+    .unwrap();
+    drop(conn);
+    for args in [
+        &["check", "--index", "i.db", "a.txt"][..],
+        &["index", "add", "i.db", "a.txt"],
+    ] {
+        let run = dir.run(args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("i.db")
+                && run.stderr.contains(&format!(
+                    "normaliser version 2, this reprint has version {ours}"
+                ))
+                && run.stderr.contains("rebuild the index"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
 /// Holds the index's write lock from this process, as another writer would.
 fn hold_write_lock(path: &std::path::Path) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(path).unwrap();
