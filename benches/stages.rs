@@ -35,7 +35,7 @@ use std::time::Duration;
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput};
 use reprint::boilerplate::{Boilerplate, DocSentences};
 use reprint::candidates::{candidates, SpilledKeys};
-use reprint::cluster::{group, known_verdict, Edge};
+use reprint::cluster::{group, Edge};
 use reprint::evidence::{evidence, evidence_of};
 use reprint::features::{Alignable, Features, Prepared};
 use reprint::ingest::{Corpus, FieldNames, Input, Reader};
@@ -466,8 +466,8 @@ fn stages(c: &mut Criterion, d: &Data) {
                     })
                     .collect();
                 placed += provenance(&infos, |x, y| {
-                    let (fx, fy) = (&f[x as usize], &f[y as usize]);
-                    known_verdict(&d.edges, x, y, fx, fy).unwrap_or_else(|| d.engine.verify(fx, fy))
+                    d.engine
+                        .verdict_among(&d.edges, x, y, &f[x as usize], &f[y as usize])
                 })
                 .placements
                 .len();

@@ -23,7 +23,7 @@
 //!    two groups, and an attached article never attaches another.
 
 use crate::features::Features;
-use crate::verify::{Relation, Verdict};
+use crate::verify::{side_size, Relation, Verdict};
 
 /// A verified pair.
 #[derive(Debug, Clone, Copy)]
@@ -95,8 +95,7 @@ pub fn known_verdict(
     if let Some(i) = at(x, y) {
         return Some(edges[i].verdict);
     }
-    let sized = |f: &Features| (f.kept, f.shingles.len());
-    if sized(fx) == sized(fy) {
+    if side_size(fx) == side_size(fy) {
         return None;
     }
     at(y, x).map(|i| edges[i].verdict.reversed())

@@ -229,6 +229,20 @@ impl Engine {
         verify(a, b, self.params.shingle_size, &self.thresholds)
     }
 
+    /// The verdict of articles `x` and `y` (fingerprints `fx`, `fy`):
+    /// looked up among `edges`, the verified copy pairs sorted by `(a, b)`
+    /// (see [`known_verdict`]), else verified now.
+    pub fn verdict_among(
+        &self,
+        edges: &[Edge],
+        x: u32,
+        y: u32,
+        fx: &Features,
+        fy: &Features,
+    ) -> Verdict {
+        known_verdict(edges, x, y, fx, fy).unwrap_or_else(|| self.verify(fx, fy))
+    }
+
     /// Clusters a corpus into provenance groups.
     pub fn cluster(&self, corpus: Corpus) -> Report {
         self.cluster_with_progress(corpus, |_, _| {})
@@ -494,8 +508,7 @@ impl Engine {
                     })
                     .collect();
                 provenance(&infos, |x, y| {
-                    let (fx, fy) = (&features[at(x)], &features[at(y)]);
-                    known_verdict(&edges, x, y, fx, fy).unwrap_or_else(|| self.verify(fx, fy))
+                    self.verdict_among(&edges, x, y, &features[at(x)], &features[at(y)])
                 })
             })
             .collect();

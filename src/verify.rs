@@ -157,10 +157,9 @@ pub struct Verdict {
 
 impl Verdict {
     /// The verdict of the same pair taken the other way round, where the
-    /// two sides differ in size (`(kept, shingles)`, which decides the
-    /// smaller side; with equal sizes the first side is taken as the
-    /// smaller, so the layout may differ and the pair must be verified
-    /// again): `verify(b, a)` is `verify(a, b).reversed()`.
+    /// two sides differ in [`side_size`] (with equal sizes the first side
+    /// is taken as the smaller, so the layout may differ and the pair must
+    /// be verified again): `verify(b, a)` is `verify(a, b).reversed()`.
     pub fn reversed(&self) -> Verdict {
         let mut v = *self;
         std::mem::swap(&mut v.figures.a_in_b, &mut v.figures.b_in_a);
@@ -191,6 +190,14 @@ impl Verdict {
     }
 }
 
+/// What decides which side of a pair is the smaller: verification lays
+/// the pair out from the smaller side (the first on a tie), so a verdict
+/// taken the other way round is [`Verdict::reversed`] exactly when the two
+/// sizes differ.
+pub fn side_size(f: &Features) -> (u32, usize) {
+    (f.kept, f.shingles.len())
+}
+
 /// No shared shingle at this position.
 const NONE: u32 = u32::MAX;
 
@@ -199,7 +206,7 @@ pub fn verify(a: &Features, b: &Features, k: usize, t: &Thresholds) -> Verdict {
     let na = a.shingles.len();
     let nb = b.shingles.len();
     let identical = a.content_hash != 0 && a.content_hash == b.content_hash && a.words == b.words;
-    let a_smaller = (a.kept, na) <= (b.kept, nb);
+    let a_smaller = side_size(a) <= side_size(b);
     let (small, large) = if a_smaller { (a, b) } else { (b, a) };
     // shared shingles by their position in the smaller text (a position
     // starts one shingle, so it is a key): the position in the larger, or
@@ -408,7 +415,7 @@ mod tests {
         let t = Thresholds::default();
         for (a, b) in [(&base, &edited), (&base, &repost), (&base, &partial)] {
             let (fa, fb) = (feat(a), feat(b));
-            assert_ne!((fa.kept, fa.shingles.len()), (fb.kept, fb.shingles.len()));
+            assert_ne!(side_size(&fa), side_size(&fb));
             let ab = verify(&fa, &fb, 5, &t);
             assert!(ab.relation.is_some());
             assert_ne!(ab.figures.a_in_b, ab.figures.b_in_a);

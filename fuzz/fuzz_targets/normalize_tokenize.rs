@@ -1,6 +1,7 @@
 //! Markup out and words: never a panic, every span inside the text on
-//! character boundaries, sentences starting at words in order, every map back to the original in bounds, and the
-//! normalising the normalised words again never panics.
+//! character boundaries, sentences starting at words in order, every map
+//! back to the original in bounds, and the normalising the normalised words
+//! again never panics.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
