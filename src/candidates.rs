@@ -76,7 +76,7 @@ pub trait CandidateKeys: Sync {
     fn bucket_counts(&self, channel: Channel) -> Vec<Vec<u32>>;
     /// Writes part `p`'s entries of `channel` in `buckets` to `out`, which
     /// has room for exactly as many as [`CandidateKeys::bucket_counts`]
-    /// counted, in any order.
+    /// counted, in bucket order (in any order within a bucket).
     fn fill(&self, channel: Channel, p: usize, buckets: Range<usize>, out: &mut [u64]);
 }
 
@@ -118,12 +118,25 @@ trait ArticleKeys: Sync {
 
     fn fill_chunk(&self, channel: Channel, p: usize, buckets: Range<usize>, out: &mut [u64]) {
         let (n, bits) = (self.articles(), doc_bits(self.articles()));
-        let mut at = 0;
-        for d in p * CHUNK..((p + 1) * CHUNK).min(n) {
+        let articles = p * CHUNK..((p + 1) * CHUNK).min(n);
+        // where each bucket starts in `out`, from a count of the chunk's own
+        let mut at = vec![0usize; buckets.len() + 1];
+        for d in articles.clone() {
             self.postings(d, channel, |key| {
                 if buckets.contains(&bucket_of(key)) {
-                    out[at] = posting_entry(key, d, bits);
-                    at += 1;
+                    at[bucket_of(key) - buckets.start + 1] += 1;
+                }
+            });
+        }
+        for b in 0..buckets.len() {
+            at[b + 1] += at[b];
+        }
+        for d in articles {
+            self.postings(d, channel, |key| {
+                if buckets.contains(&bucket_of(key)) {
+                    let slot = &mut at[bucket_of(key) - buckets.start];
+                    out[*slot] = posting_entry(key, d, bits);
+                    *slot += 1;
                 }
             });
         }
@@ -451,8 +464,12 @@ impl Postings {
         }
         slices.push(lo..per_bucket.len());
 
-        let mut starts = Vec::new();
-        let mut docs = Vec::new();
+        // room for every entry in a shared list: the arrays never grow (at
+        // a million articles, copied as they grew, they were a tenth of the
+        // stage), and the room no list takes is never touched, so it is
+        // address space, not memory
+        let mut starts: Vec<u32> = Vec::with_capacity(total / 2 + 1);
+        let mut docs: Vec<u32> = Vec::with_capacity(total);
         // one buffer, filled in place: each part writes its own piece
         let mut entries: Vec<u64> = Vec::new();
         for slice in slices {
@@ -473,21 +490,53 @@ impl Postings {
                 .into_par_iter()
                 .enumerate()
                 .for_each(|(p, piece)| source.fill(channel, p, slice.clone(), piece));
-            entries.par_sort_unstable();
-            entries.dedup();
-            let key = |e: u64| e >> doc_bits;
-            let doc = |e: u64| (e & ((1 << doc_bits) - 1)) as u32;
-            for run in entries.chunk_by(|x, y| key(*x) == key(*y)) {
-                if run.len() > 1 {
-                    starts.push(docs.len() as u32);
-                    docs.extend(run.iter().map(|&e| doc(e)));
+            // each bucket's entries are runs in every part: where they start
+            let mut from: Vec<usize> = sizes
+                .iter()
+                .scan(0, |sum, &n| {
+                    let start = *sum;
+                    *sum += n;
+                    Some(start)
+                })
+                .collect();
+            let runs: Vec<Vec<(usize, usize)>> = slice
+                .clone()
+                .map(|b| {
+                    counts
+                        .iter()
+                        .zip(&mut from)
+                        .map(|(c, at)| {
+                            let run = (*at, *at + c[b] as usize);
+                            *at = run.1;
+                            run
+                        })
+                        .collect()
+                })
+                .collect();
+            // a key's entries are all in its bucket: each bucket is sorted
+            // and read for shared keys on its own, in the caches
+            let in_slice: Vec<(Vec<u32>, Vec<u32>)> = runs
+                .into_par_iter()
+                .map_init(Vec::new, |bucket, runs| {
+                    bucket.clear();
+                    for (start, end) in runs {
+                        bucket.extend_from_slice(&entries[start..end]);
+                    }
+                    bucket.sort_unstable();
+                    shared_lists(bucket, doc_bits)
+                })
+                .collect();
+            for (lens, members) in in_slice {
+                let mut at = docs.len() as u32;
+                for len in lens {
+                    starts.push(at);
+                    at += len;
                 }
+                docs.extend_from_slice(&members);
             }
         }
         drop(entries);
         starts.push(docs.len() as u32);
-        starts.shrink_to_fit();
-        docs.shrink_to_fit();
         let (of, lists) = transpose(&starts, &docs, source.count());
         Postings {
             starts,
@@ -519,9 +568,36 @@ impl Postings {
     }
 }
 
+/// The lists of the keys of `entries` (sorted [`posting_entry`] values)
+/// that two or more articles share, in key order: their lengths, and their
+/// articles one after another. Equal entries count once.
+fn shared_lists(entries: &[u64], doc_bits: u32) -> (Vec<u32>, Vec<u32>) {
+    let key = |e: u64| e >> doc_bits;
+    let doc = |e: u64| (e & ((1 << doc_bits) - 1)) as u32;
+    let (mut lens, mut members) = (Vec::new(), Vec::new());
+    for run in entries.chunk_by(|x, y| key(*x) == key(*y)) {
+        let from = members.len();
+        let mut last = None;
+        for &e in run {
+            if last != Some(e) {
+                members.push(doc(e));
+                last = Some(e);
+            }
+        }
+        if members.len() - from > 1 {
+            lens.push((members.len() - from) as u32);
+        } else {
+            members.truncate(from);
+        }
+    }
+    (lens, members)
+}
+
 /// The transpose of the lists `docs[starts[l]..starts[l + 1]]` over `n`
 /// articles: for each article, the lists it is in, leaving out those it is
-/// first in (offsets, then the lists one after another).
+/// first in (offsets, then the lists one after another). Serial: made in
+/// parts of the article range on both threads (each finding its members of
+/// every list by binary search) it was no faster at a million articles.
 fn transpose(starts: &[u32], docs: &[u32], n: usize) -> (Vec<u32>, Vec<u32>) {
     let members = |w: &[u32]| &docs[w[0] as usize + 1..w[1] as usize];
     let mut of = vec![0u32; n + 1];
@@ -598,8 +674,11 @@ const ANCHORS: u8 = 2;
 pub fn candidates<K: CandidateKeys + ?Sized>(keys: &K, cfg: &CandidateConfig) -> Candidates {
     // LSH: one posting list per (band, key); the band index is mixed into
     // the key so equal keys of different bands never meet
-    let lsh = Postings::build(keys, Channel::Bands);
-    let anchors = Postings::build(keys, Channel::Anchors);
+    // built side by side: each has serial steps the other fills
+    let (lsh, anchors) = rayon::join(
+        || Postings::build(keys, Channel::Bands),
+        || Postings::build(keys, Channel::Anchors),
+    );
     let mut pairs: Vec<(u32, u32, u8)> = chunks(keys.count())
         .par_iter()
         .flat_map_iter(|r| {
@@ -892,6 +971,16 @@ mod tests {
                 assert_eq!(sliced.of, whole.of);
                 assert_eq!(sliced.lists, whole.lists);
             }
+            for threads in [1, 3] {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                let built = pool.install(|| Postings::build_in_slices(&spilled, channel, 100));
+                assert_eq!(built.starts, whole.starts, "{threads} threads");
+                assert_eq!(built.docs, whole.docs, "{threads} threads");
+                assert_eq!(built.lists, whole.lists, "{threads} threads");
+            }
         }
     }
 
@@ -901,5 +990,46 @@ mod tests {
         let (of, lists) = transpose(&[0, 3, 5, 7], &[0, 1, 2, 1, 2, 0, 2], 4);
         assert_eq!(of, [0, 0, 1, 4, 4]);
         assert_eq!(lists, [0, 0, 1, 2]);
+    }
+
+    #[test]
+    fn shared_lists_are_those_of_one_pass_over_the_entries() {
+        // entries of a few hundred keys over 1,000 articles, some repeated,
+        // some keys held by one article only
+        let bits = doc_bits(1000);
+        let mut entries: Vec<u64> = (0..5000u64)
+            .map(|i| {
+                let key = (i * 7919) % 613;
+                let doc = (i * 104_729) % 1000;
+                (key << bits) | doc
+            })
+            .chain([(900 << bits) | 5, (900 << bits) | 5, (901 << bits) | 7])
+            .collect();
+        entries.sort_unstable();
+        let serial = {
+            let mut dedup = entries.clone();
+            dedup.dedup();
+            let key = |e: u64| e >> bits;
+            let mut lists: Vec<Vec<u32>> = Vec::new();
+            for run in dedup.chunk_by(|x, y| key(*x) == key(*y)) {
+                if run.len() > 1 {
+                    lists.push(
+                        run.iter()
+                            .map(|&e| (e & ((1 << bits) - 1)) as u32)
+                            .collect(),
+                    );
+                }
+            }
+            lists
+        };
+        let (lens, members) = shared_lists(&entries, bits);
+        let mut found: Vec<Vec<u32>> = Vec::new();
+        let mut at = 0;
+        for len in lens {
+            found.push(members[at..at + len as usize].to_vec());
+            at += len as usize;
+        }
+        assert_eq!(at, members.len());
+        assert_eq!(found, serial);
     }
 }

@@ -105,8 +105,18 @@ impl Server {
         r
     }
 
-    pub fn log(&self) -> Vec<String> {
-        self.stderr.lock().unwrap().clone()
+    /// The server's log lines once `done` holds for them (or after ten
+    /// seconds): a request's line is written after its response is sent,
+    /// and read from the server's stderr by a thread of the test's own.
+    pub fn log_until(&self, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let lines = self.stderr.lock().unwrap().clone();
+            if done(&lines) || std::time::Instant::now() > deadline {
+                return lines;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 }
 

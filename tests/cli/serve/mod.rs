@@ -185,13 +185,11 @@ fn serve_check_add_group_health() {
     }
 
     // one access log line per request: method, path, status, milliseconds
-    let log = server.log();
-    assert!(
-        log.iter()
-            .any(|l| l.starts_with("POST /v1/check 200 ") && l.ends_with(" ms")),
-        "{log:?}"
-    );
-    assert!(log.iter().any(|l| l.starts_with("GET /v1/stats 200 ")));
+    let check = |l: &String| l.starts_with("POST /v1/check 200 ") && l.ends_with(" ms");
+    let stats = |l: &String| l.starts_with("GET /v1/stats 200 ");
+    let log = server.log_until(|lines| lines.iter().any(check) && lines.iter().any(stats));
+    assert!(log.iter().any(check), "{log:?}");
+    assert!(log.iter().any(stats), "{log:?}");
 }
 
 #[test]
