@@ -427,20 +427,19 @@ fn stages(c: &mut Criterion, d: &Data) {
         let f = &d.features;
         b.iter_with_large_drop(|| {
             group(d.articles.len(), &d.edges, &d.published, |x, y| {
-                d.engine
-                    .verify(&f[x as usize], &f[y as usize])
-                    .relation
-                    .is_some()
+                d.engine.related_among(&d.pairs, &d.edges, x, y, || {
+                    (f[x as usize].clone(), f[y as usize].clone())
+                })
             })
         })
     });
     // the same-story tier's candidate links: rare shared terms among
     // articles of different groups, scored (before the template veto)
     let grouping = group(d.articles.len(), &d.edges, &d.published, |x, y| {
-        d.engine
-            .verify(&d.features[x as usize], &d.features[y as usize])
-            .relation
-            .is_some()
+        let f = &d.features;
+        d.engine.related_among(&d.pairs, &d.edges, x, y, || {
+            (f[x as usize].clone(), f[y as usize].clone())
+        })
     });
     // each group's original and every member's closest parent, as the
     // engine works them out (outlets and credits aside)

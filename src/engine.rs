@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use crate::article::Article;
 use crate::boilerplate::{Boilerplate, BoilerplateRules, DocSentences};
 use crate::candidates::{candidates, CandidateConfig, SpilledKeys};
-use crate::cluster::{group, known_verdict, Edge};
+use crate::cluster::{group, known_relation, known_verdict, Edge};
 use crate::error::Error;
 use crate::evidence::{evidence, evidence_of, Evidence};
 use crate::features::{Features, Prepared};
@@ -241,6 +241,23 @@ impl Engine {
         fy: &Features,
     ) -> Verdict {
         known_verdict(edges, x, y, fx, fy).unwrap_or_else(|| self.verify(fx, fy))
+    }
+
+    /// Whether articles `x < y` are copies: verification's verdict when it
+    /// judged the pair (see [`known_relation`]), else verified now on the
+    /// fingerprints `read` gives.
+    pub fn related_among(
+        &self,
+        verified: &[(u32, u32)],
+        edges: &[Edge],
+        x: u32,
+        y: u32,
+        read: impl FnOnce() -> (Features, Features),
+    ) -> bool {
+        known_relation(verified, edges, x, y).unwrap_or_else(|| {
+            let (fx, fy) = read();
+            self.verify(&fx, &fy).relation.is_some()
+        })
     }
 
     /// Clusters a corpus into provenance groups.
@@ -475,9 +492,9 @@ impl Engine {
 
         let published: Vec<Option<i64>> = articles.iter().map(|a| a.published_ts).collect();
         let grouping = group(n, &edges, &published, |x, y| {
-            self.verify(&spilled.get(x), &spilled.get(y))
-                .relation
-                .is_some()
+            self.related_among(&cands.pairs, &edges, x, y, || {
+                (spilled.get(x), spilled.get(y))
+            })
         });
         lap("group", &mut timings);
 
