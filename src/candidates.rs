@@ -325,14 +325,7 @@ impl SpilledKeys {
             for &e in &entries {
                 counts[bucket_of(e)] += 1;
             }
-            let mut at: Vec<usize> = counts
-                .iter()
-                .scan(0, |sum, &n| {
-                    let start = *sum;
-                    *sum += n as usize;
-                    Some(start)
-                })
-                .collect();
+            let mut at = starts_of(counts.iter().map(|&n| n as usize));
             let mut sorted = vec![0u64; entries.len()];
             for e in entries {
                 let b = bucket_of(e);
@@ -491,14 +484,7 @@ impl Postings {
                 .enumerate()
                 .for_each(|(p, piece)| source.fill(channel, p, slice.clone(), piece));
             // each bucket's entries are runs in every part: where they start
-            let mut from: Vec<usize> = sizes
-                .iter()
-                .scan(0, |sum, &n| {
-                    let start = *sum;
-                    *sum += n;
-                    Some(start)
-                })
-                .collect();
+            let mut from = starts_of(sizes.iter().copied());
             let runs: Vec<Vec<(usize, usize)>> = slice
                 .clone()
                 .map(|b| {
@@ -618,6 +604,17 @@ fn transpose(starts: &[u32], docs: &[u32], n: usize) -> (Vec<u32>, Vec<u32>) {
         }
     }
     (of, lists)
+}
+
+/// Where each of a run of pieces of these sizes starts, laid end to end.
+fn starts_of(sizes: impl Iterator<Item = usize>) -> Vec<usize> {
+    sizes
+        .scan(0, |sum, n| {
+            let start = *sum;
+            *sum += n;
+            Some(start)
+        })
+        .collect()
 }
 
 /// Bits that hold an article id of a corpus of `n` articles.
