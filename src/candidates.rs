@@ -120,17 +120,15 @@ trait ArticleKeys: Sync {
         let (n, bits) = (self.articles(), doc_bits(self.articles()));
         let articles = p * CHUNK..((p + 1) * CHUNK).min(n);
         // where each bucket starts in `out`, from a count of the chunk's own
-        let mut at = vec![0usize; buckets.len() + 1];
+        let mut counts = vec![0usize; buckets.len()];
         for d in articles.clone() {
             self.postings(d, channel, |key| {
                 if buckets.contains(&bucket_of(key)) {
-                    at[bucket_of(key) - buckets.start + 1] += 1;
+                    counts[bucket_of(key) - buckets.start] += 1;
                 }
             });
         }
-        for b in 0..buckets.len() {
-            at[b + 1] += at[b];
-        }
+        let mut at = starts_of(counts.into_iter());
         for d in articles {
             self.postings(d, channel, |key| {
                 if buckets.contains(&bucket_of(key)) {
