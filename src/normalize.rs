@@ -118,9 +118,12 @@ fn is_invisible(c: char) -> bool {
 
 /// Strips markup from `text`.
 pub fn plain_text(text: &str) -> Plain {
+    // markup dropped makes the plain text shorter, but the line breaks a
+    // block's end adds can make it a few bytes longer: without the slack a
+    // text ending in a paragraph regrew (and copied) the whole string
     let mut out = Plain {
-        text: String::with_capacity(text.len()),
-        map: Vec::new(),
+        text: String::with_capacity(text.len() + text.len() / 64 + 16),
+        map: Vec::with_capacity(text.len() / 256 + 4),
     };
     let parser = Parser::new(text).into_offset_iter();
     let mut html = HtmlState::default();
