@@ -73,6 +73,13 @@ pub struct DedupArgs {
     /// missing); without it, duplicates are found within the input only.
     #[arg(long, value_name = "PATH")]
     pub index: Option<PathBuf>,
+    /// Decide with the whole input at hand: cluster it in one pass, as
+    /// `cluster` does, instead of adding it batch by batch to a temporary
+    /// index. Many times faster on a large feed, and one record kept per
+    /// final group; output starts only once the input is read. Not with
+    /// `--index`.
+    #[arg(long, conflicts_with = "index")]
+    pub whole_input: bool,
     /// Which member of each group to keep.
     #[arg(long, value_enum, default_value_t = KeepArg::First)]
     pub keep: KeepArg,

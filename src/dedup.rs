@@ -6,6 +6,7 @@
 //! `.json` files and text files (`.txt`, `.md`, `.html`) are read whole and
 //! written as one JSON object of their fields.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
@@ -13,8 +14,10 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::article::{Article, Location};
-use crate::index::Decision;
+use crate::index::{Decision, Keep};
 use crate::ingest::{FieldNames, Input, Reader, Skipped};
+use crate::report::ArticleLine;
+use crate::verify::Relation;
 
 /// One record of a feed.
 #[derive(Debug)]
@@ -205,4 +208,164 @@ pub fn annotate(raw: &[u8], decision: &Decision) -> Vec<u8> {
     out.extend_from_slice(inner.as_bytes());
     out.extend_from_slice(&raw[end..]);
     out
+}
+
+/// What a deduplicated feed does with each article of a corpus clustered in
+/// one pass (`reprint dedup --whole-input`): `lines` are the report's lines
+/// ([`crate::Engine::lines`] on), one per article in input order, and the
+/// decisions come back in that order.
+///
+/// The rules are those of an index ([`crate::index::Index::decide`]): the
+/// member kept is the group's first in input order that did not join
+/// through a shared passage only (`Keep::First`), or the group's original
+/// when it is in the corpus (`Keep::Original`); every other member is a
+/// duplicate unless its relation is `partial`. The figures are against the
+/// kept member where it is the article's parent in the group, or the
+/// article is the kept member's (then they are read the other way round);
+/// otherwise, as an index does for members related to the kept one only
+/// through others, against the article's parent.
+pub fn decide_lines(lines: &[ArticleLine], keep: Keep) -> Vec<Decision> {
+    let mut members: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, l) in lines.iter().enumerate() {
+        members.entry(l.group.as_str()).or_default().push(i);
+    }
+    let position: HashMap<&str, usize> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.id.as_str(), i))
+        .collect();
+    let kept: HashMap<&str, usize> = members
+        .iter()
+        .map(|(&group, m)| {
+            let first = m
+                .iter()
+                .copied()
+                .find(|&i| lines[i].relation != Some(Relation::Partial))
+                .unwrap_or(m[0]);
+            let original = lines[m[0]]
+                .original_id
+                .as_deref()
+                .and_then(|o| position.get(o).copied())
+                .filter(|&o| lines[o].group == group);
+            let kept = match keep {
+                Keep::First => first,
+                Keep::Original => original.unwrap_or(first),
+            };
+            (group, kept)
+        })
+        .collect();
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let k = kept[l.group.as_str()];
+            let kept_line = &lines[k];
+            let (relation, jaccard, containment, contained_by) =
+                if k != i && kept_line.parent.as_deref() == Some(l.id.as_str()) {
+                    (
+                        kept_line.relation,
+                        kept_line.jaccard,
+                        kept_line.contained_by,
+                        kept_line.containment,
+                    )
+                } else {
+                    (l.relation, l.jaccard, l.containment, l.contained_by)
+                };
+            Decision {
+                id: l.id.clone(),
+                group: l.group.clone(),
+                original_id: l.original_id.clone(),
+                kept_id: kept_line.id.clone(),
+                is_duplicate: k != i && relation != Some(Relation::Partial),
+                relation,
+                jaccard,
+                containment,
+                contained_by,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(
+        id: &str,
+        group: &str,
+        parent: Option<&str>,
+        relation: Option<Relation>,
+    ) -> ArticleLine {
+        ArticleLine {
+            id: id.to_string(),
+            group: group.to_string(),
+            original_id: Some("o".to_string()),
+            is_original: id == "o",
+            relation,
+            parent: parent.map(str::to_string),
+            jaccard: relation.map(|_| 0.5),
+            containment: relation.map(|_| 0.9),
+            contained_by: relation.map(|_| 0.4),
+            passages: Vec::new(),
+            additions: Vec::new(),
+        }
+    }
+
+    /// A copy first, the original after it, a partial member, and an
+    /// article alone.
+    fn corpus() -> Vec<ArticleLine> {
+        vec![
+            line("copy", "g1", Some("o"), Some(Relation::Reprint)),
+            line("alone", "g2", None, None),
+            line("o", "g1", None, None),
+            line("quote", "g1", Some("o"), Some(Relation::Partial)),
+            line("copy2", "g1", Some("copy"), Some(Relation::Edited)),
+        ]
+    }
+
+    #[test]
+    fn keep_first_keeps_the_first_copy_and_drops_the_original_after_it() {
+        let d = decide_lines(&corpus(), Keep::First);
+        let dup: Vec<(&str, bool, &str)> = d
+            .iter()
+            .map(|d| (d.id.as_str(), d.is_duplicate, d.kept_id.as_str()))
+            .collect();
+        assert_eq!(
+            dup,
+            [
+                ("copy", false, "copy"),
+                ("alone", false, "alone"),
+                ("o", true, "copy"),
+                ("quote", false, "copy"),
+                ("copy2", true, "copy"),
+            ]
+        );
+        // the original against the kept copy: the copy's figures read the
+        // other way round
+        assert_eq!(d[2].relation, Some(Relation::Reprint));
+        assert_eq!(
+            (d[2].containment, d[2].contained_by),
+            (Some(0.4), Some(0.9))
+        );
+        // the kept copy is copy2's parent: its own figures
+        assert_eq!(d[4].relation, Some(Relation::Edited));
+    }
+
+    #[test]
+    fn keep_original_keeps_the_original_wherever_it_comes() {
+        let d = decide_lines(&corpus(), Keep::Original);
+        let kept: Vec<&str> = d
+            .iter()
+            .filter(|d| !d.is_duplicate)
+            .map(|d| d.id.as_str())
+            .collect();
+        assert_eq!(kept, ["alone", "o", "quote"]);
+        assert!(d
+            .iter()
+            .filter(|d| d.group == "g1")
+            .all(|d| d.kept_id == "o"));
+        // copy2's parent is not the kept member: its figures are against
+        // its parent
+        assert_eq!(d[4].containment, Some(0.9));
+    }
 }

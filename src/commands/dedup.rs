@@ -5,6 +5,11 @@
 //! each batch is decided and written as soon as it is added, so output
 //! starts at once and keeps input order. With `--keep original` the records
 //! are spooled to a temporary file and decided once everything is added.
+//!
+//! With `--whole-input` there is no index: the records are spooled while
+//! their articles go through the engine's streamed intake, as in `cluster`,
+//! and every record is decided from the one clustering of the whole input
+//! (`reprint::dedup::decide_lines`).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -13,10 +18,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use reprint::dedup::{annotate, read_feed, FeedRecord};
+use reprint::engine::Intake;
 use reprint::index::{Access, Decision, Index, Keep};
-use reprint::ingest::Input;
+use reprint::ingest::{Input, Skipped};
 use reprint::{Error, ErrorKind, Relation};
 use serde::Serialize;
+use xxhash_rust::xxh3::xxh3_64;
 
 use crate::cli::{DedupArgs, KeepArg};
 
@@ -43,15 +50,24 @@ struct Counts {
 struct Run<'a> {
     index: Index,
     keep: Keep,
+    output: Output<'a>,
+    show: bool,
+}
+
+/// Where decided records go: the kept records (every record, with
+/// `--annotate`), the dropped map, and the counts of the summary.
+struct Output<'a> {
     annotate: bool,
     out: Box<dyn Write + 'a>,
     dropped: Option<BufWriter<File>>,
     counts: Counts,
-    show: bool,
     started: Instant,
 }
 
 pub fn run(args: DedupArgs) -> reprint::Result<ExitCode> {
+    if args.whole_input {
+        return run_whole_input(args);
+    }
     let engine = crate::commands::engine(&args.params, &args.thresholds, false)?;
     let scratch = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
     let path = match &args.index {
@@ -69,31 +85,12 @@ pub fn run(args: DedupArgs) -> reprint::Result<ExitCode> {
         }
     };
     let index = Index::open(&path, Access::Write { wait: args.wait })?;
-    let out: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(BufWriter::new(
-            File::create(p).map_err(|e| Error::io(p, e))?,
-        )),
-        None => Box::new(BufWriter::new(io::stdout().lock())),
-    };
-    let dropped = match &args.dropped {
-        Some(p) => Some(BufWriter::new(
-            File::create(p).map_err(|e| Error::io(p, e))?,
-        )),
-        None => None,
-    };
-    let keep = match args.keep {
-        KeepArg::First => Keep::First,
-        KeepArg::Original => Keep::Original,
-    };
+    let keep = keep_of(args.keep);
     let mut run = Run {
         index,
         keep,
-        annotate: args.annotate,
-        out,
-        dropped,
-        counts: Counts::default(),
+        output: Output::open(&args)?,
         show: !args.quiet && io::stderr().is_terminal(),
-        started: Instant::now(),
     };
     let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
     let fields = args.fields.to_fields();
@@ -121,128 +118,202 @@ pub fn run(args: DedupArgs) -> reprint::Result<ExitCode> {
     if let Some(spool) = spool.take() {
         run.drain(spool)?;
     }
-    run.out
-        .flush()
-        .map_err(|e| Error::from(ErrorKind::Output(e)))?;
-    if let (Some(w), Some(p)) = (run.dropped.as_mut(), &args.dropped) {
-        w.flush().map_err(|e| Error::io(p, e))?;
-    }
     if run.show {
         eprint!("\r\x1b[K");
     }
-    for s in &skipped {
-        eprintln!("reprint: skipped {}: {}", s.location, s.reason);
-    }
-    let c = &run.counts;
-    if !args.quiet {
-        eprintln!(
-            "reprint: dedup: {} records, {} kept, {} dropped, {} passed through unread, {} files skipped ({:.1} s)",
-            c.read,
-            c.kept,
-            c.dropped,
-            c.unread,
-            skipped.len(),
-            run.started.elapsed().as_secs_f64()
-        );
-    }
-    let fatal = skipped.iter().any(|s| s.fatal);
-    if fatal || (args.strict && (c.unread > 0 || !skipped.is_empty())) {
-        return Ok(ExitCode::from(2));
-    }
-    Ok(ExitCode::SUCCESS)
+    run.output.finish(&args, &skipped)
 }
 
-impl Run<'_> {
-    /// Adds a batch to the index; with `--keep first`, writes it out.
-    fn batch(
-        &mut self,
-        records: Vec<FeedRecord>,
-        spool: Option<&mut Spool>,
-    ) -> reprint::Result<()> {
-        if records.is_empty() {
-            return Ok(());
-        }
-        self.counts.read += records.len();
-        let articles: Vec<_> = records
-            .iter()
-            .filter_map(|r| r.article.as_ref().ok().cloned())
-            .collect();
-        let summary = self.index.add(articles, 0, |_, _, _| {})?;
-        // a record whose id the index already holds: the same text again is
-        // a duplicate of it; another text under that id is not compared
-        let repeated: HashMap<String, String> = summary
-            .already_present
-            .into_iter()
-            .map(|(id, at)| (at, id))
-            .collect();
-        match spool {
-            Some(spool) => {
-                for r in records {
-                    let id = self.readable_id(&r, &repeated)?;
-                    spool.push(&r.raw, id)?;
-                }
-            }
-            None => {
-                let mut ids = Vec::with_capacity(records.len());
-                for r in &records {
-                    ids.push(self.readable_id(r, &repeated)?);
-                }
-                let wanted: Vec<&str> = ids.iter().flatten().map(|(id, _)| id.as_str()).collect();
-                let mut decisions = self.index.decide(&wanted, self.keep)?.into_iter();
-                for (r, id) in records.iter().zip(ids) {
-                    let decision = match id {
-                        Some((_, repeat)) => {
-                            decisions
-                                .next()
-                                .flatten()
-                                .map(|d| if repeat { as_repeat(d) } else { d })
+fn keep_of(keep: KeepArg) -> Keep {
+    match keep {
+        KeepArg::First => Keep::First,
+        KeepArg::Original => Keep::Original,
+    }
+}
+
+/// What became of a record read with `--whole-input`.
+#[derive(Clone, Copy)]
+enum Read {
+    /// Passed through: no article could be read from it, or its id came
+    /// earlier with another text.
+    Unread,
+    /// The `n`th article given to the engine.
+    Article(u32),
+    /// The same id and text as the `n`th article: a repeat of it.
+    Repeat(u32),
+}
+
+/// Why reading stopped early with `--whole-input`.
+enum Stop {
+    /// The engine stopped taking articles (its error is reported).
+    Engine,
+    /// The spool could not be written.
+    Spool(Error),
+}
+
+/// `dedup --whole-input`: the records spooled while their articles are
+/// prepared (reading on a thread of its own, as in `cluster`), the whole
+/// input clustered once, then every record decided and written in order.
+fn run_whole_input(args: DedupArgs) -> reprint::Result<ExitCode> {
+    let mut engine = crate::commands::engine(&args.params, &args.thresholds, false)?;
+    engine.texts = false;
+    // the decisions are read from the report's line per article
+    engine.lines = true;
+    let scratch = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let mut output = Output::open(&args)?;
+    let show = !args.quiet && io::stderr().is_terminal();
+    let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
+    let fields = args.fields.to_fields();
+    let mut spool: Spool<Read> = Spool::new(scratch.path())?;
+    let (report, skipped, unread) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(2 * Intake::CHUNK);
+        let spool = &mut spool;
+        let reading = scope.spawn(move || {
+            // an id seen before: the hash of its text and its article
+            let mut seen: HashMap<String, (u64, u32)> = HashMap::new();
+            let mut articles = 0u32;
+            let mut unread = 0usize;
+            let read = read_feed(&inputs, &fields, |record| {
+                let FeedRecord {
+                    raw,
+                    location,
+                    article,
+                } = record;
+                let what = match article {
+                    Err(reason) => {
+                        eprintln!("reprint: warning: {location}: {reason}; passed through");
+                        unread += 1;
+                        Read::Unread
+                    }
+                    Ok(a) => {
+                        let text = xxh3_64(a.text.as_bytes());
+                        match seen.get(&a.id) {
+                            Some(&(t, n)) if t == text => Read::Repeat(n),
+                            Some(_) => {
+                                eprintln!(
+                                    "reprint: warning: {location}: id {:?} came earlier with another text; passed through",
+                                    a.id
+                                );
+                                unread += 1;
+                                Read::Unread
+                            }
+                            None => {
+                                seen.insert(a.id.clone(), (text, articles));
+                                tx.send(a).map_err(|_| Stop::Engine)?;
+                                articles += 1;
+                                Read::Article(articles - 1)
+                            }
                         }
-                        None => None,
-                    };
-                    self.write(&r.raw, decision.as_ref())?;
-                }
+                    }
+                };
+                spool.push(&raw, what).map_err(Stop::Spool)
+            });
+            (read, unread)
+        });
+        crate::commands::with_threads(args.threads, || {
+            if show {
+                eprint!("\rreprint: reading...\x1b[K");
             }
+            let mut intake = engine.intake()?;
+            for a in rx {
+                // dropping `rx` on an error stops the reader
+                intake.push(a)?;
+            }
+            let (read, unread) = reading
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let skipped = match read {
+                Ok(skipped) => skipped,
+                Err(Stop::Spool(e)) => return Err(e),
+                Err(Stop::Engine) => unreachable!("the intake took every article"),
+            };
+            let report = engine.cluster_intake(intake, Vec::new(), Vec::new(), |stage, n| {
+                if show {
+                    eprint!("\rreprint: {stage} ({n})...\x1b[K");
+                }
+            })?;
+            Ok((report, skipped, unread))
+        })
+    })?;
+    if show {
+        eprint!("\r\x1b[K");
+    }
+    let decisions = reprint::dedup::decide_lines(&report.lines, keep_of(args.keep));
+    output.counts.unread = unread;
+    let Spool { path, file, ids } = spool;
+    drop(file);
+    let reader = BufReader::new(File::open(&path).map_err(|e| Error::io(&path, e))?);
+    let mut lines = reader.split(b'\n');
+    for what in ids {
+        let raw = lines
+            .next()
+            .transpose()
+            .map_err(|e| Error::io(&path, e))?
+            .unwrap_or_default();
+        output.counts.read += 1;
+        let decision = match what {
+            Read::Unread => None,
+            Read::Article(n) => decisions.get(n as usize).cloned(),
+            Read::Repeat(n) => decisions.get(n as usize).cloned().map(as_repeat),
+        };
+        output.write(&raw, decision.as_ref())?;
+    }
+    output.finish(&args, &skipped)
+}
+
+impl Output<'_> {
+    fn open(args: &DedupArgs) -> reprint::Result<Output<'static>> {
+        let out: Box<dyn Write> = match &args.output {
+            Some(p) => Box::new(BufWriter::new(
+                File::create(p).map_err(|e| Error::io(p, e))?,
+            )),
+            None => Box::new(BufWriter::new(io::stdout().lock())),
+        };
+        let dropped = match &args.dropped {
+            Some(p) => Some(BufWriter::new(
+                File::create(p).map_err(|e| Error::io(p, e))?,
+            )),
+            None => None,
+        };
+        Ok(Output {
+            annotate: args.annotate,
+            out,
+            dropped,
+            counts: Counts::default(),
+            started: Instant::now(),
+        })
+    }
+
+    /// Flushes what was written, reports what was skipped and the summary,
+    /// and says how the run ends.
+    fn finish(&mut self, args: &DedupArgs, skipped: &[Skipped]) -> reprint::Result<ExitCode> {
+        self.out
+            .flush()
+            .map_err(|e| Error::from(ErrorKind::Output(e)))?;
+        if let (Some(w), Some(p)) = (self.dropped.as_mut(), &args.dropped) {
+            w.flush().map_err(|e| Error::io(p, e))?;
         }
-        if self.show {
-            let rate = self.counts.read as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
-            eprint!(
-                "\rreprint: {} records, {} dropped, {rate:.0} records/s\x1b[K",
-                self.counts.read, self.counts.dropped
+        for s in skipped {
+            eprintln!("reprint: skipped {}: {}", s.location, s.reason);
+        }
+        let c = &self.counts;
+        if !args.quiet {
+            eprintln!(
+                "reprint: dedup: {} records, {} kept, {} dropped, {} passed through unread, {} files skipped ({:.1} s)",
+                c.read,
+                c.kept,
+                c.dropped,
+                c.unread,
+                skipped.len(),
+                self.started.elapsed().as_secs_f64()
             );
         }
-        Ok(())
-    }
-
-    /// The id to decide a record by, and whether it repeats a stored one
-    /// with the same text; `None` (with a warning) when it is passed
-    /// through unread.
-    fn readable_id(
-        &mut self,
-        r: &FeedRecord,
-        repeated: &HashMap<String, String>,
-    ) -> reprint::Result<Option<(String, bool)>> {
-        let article = match &r.article {
-            Ok(a) => a,
-            Err(reason) => {
-                eprintln!("reprint: warning: {}: {reason}; passed through", r.location);
-                self.counts.unread += 1;
-                return Ok(None);
-            }
-        };
-        if !repeated.contains_key(&r.location.to_string()) {
-            return Ok(Some((article.id.clone(), false)));
+        let fatal = skipped.iter().any(|s| s.fatal);
+        if fatal || (args.strict && (c.unread > 0 || !skipped.is_empty())) {
+            return Ok(ExitCode::from(2));
         }
-        if self.index.text_of(&article.id)?.as_deref() == Some(article.text.as_str()) {
-            return Ok(Some((article.id.clone(), true)));
-        }
-        eprintln!(
-            "reprint: warning: {}: id {:?} is already in the index with another text; passed through",
-            r.location, article.id
-        );
-        self.counts.unread += 1;
-        Ok(None)
+        Ok(ExitCode::SUCCESS)
     }
-
     fn write(&mut self, raw: &[u8], decision: Option<&Decision>) -> reprint::Result<()> {
         let output = |e| Error::from(ErrorKind::Output(e));
         let Some(d) = decision else {
@@ -288,9 +359,102 @@ impl Run<'_> {
             .and_then(|()| self.out.write_all(b"\n"))
             .map_err(output)
     }
+}
+
+impl Run<'_> {
+    /// Adds a batch to the index; with `--keep first`, writes it out.
+    fn batch(
+        &mut self,
+        records: Vec<FeedRecord>,
+        spool: Option<&mut Spool<Option<(String, bool)>>>,
+    ) -> reprint::Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        self.output.counts.read += records.len();
+        let articles: Vec<_> = records
+            .iter()
+            .filter_map(|r| r.article.as_ref().ok().cloned())
+            .collect();
+        let summary = self.index.add(articles, 0, |_, _, _| {})?;
+        // a record whose id the index already holds: the same text again is
+        // a duplicate of it; another text under that id is not compared
+        let repeated: HashMap<String, String> = summary
+            .already_present
+            .into_iter()
+            .map(|(id, at)| (at, id))
+            .collect();
+        match spool {
+            Some(spool) => {
+                for r in records {
+                    let id = self.readable_id(&r, &repeated)?;
+                    spool.push(&r.raw, id)?;
+                }
+            }
+            None => {
+                let mut ids = Vec::with_capacity(records.len());
+                for r in &records {
+                    ids.push(self.readable_id(r, &repeated)?);
+                }
+                let wanted: Vec<&str> = ids.iter().flatten().map(|(id, _)| id.as_str()).collect();
+                let mut decisions = self.index.decide(&wanted, self.keep)?.into_iter();
+                for (r, id) in records.iter().zip(ids) {
+                    let decision = match id {
+                        Some((_, repeat)) => {
+                            decisions
+                                .next()
+                                .flatten()
+                                .map(|d| if repeat { as_repeat(d) } else { d })
+                        }
+                        None => None,
+                    };
+                    self.output.write(&r.raw, decision.as_ref())?;
+                }
+            }
+        }
+        if self.show {
+            let c = &self.output.counts;
+            let rate = c.read as f64 / self.output.started.elapsed().as_secs_f64().max(1e-9);
+            eprint!(
+                "\rreprint: {} records, {} dropped, {rate:.0} records/s\x1b[K",
+                c.read, c.dropped
+            );
+        }
+        Ok(())
+    }
+
+    /// The id to decide a record by, and whether it repeats a stored one
+    /// with the same text; `None` (with a warning) when it is passed
+    /// through unread.
+    fn readable_id(
+        &mut self,
+        r: &FeedRecord,
+        repeated: &HashMap<String, String>,
+    ) -> reprint::Result<Option<(String, bool)>> {
+        let article = match &r.article {
+            Ok(a) => a,
+            Err(reason) => {
+                eprintln!("reprint: warning: {}: {reason}; passed through", r.location);
+                self.output.counts.unread += 1;
+                return Ok(None);
+            }
+        };
+        if !repeated.contains_key(&r.location.to_string()) {
+            return Ok(Some((article.id.clone(), false)));
+        }
+        if self.index.text_of(&article.id)?.as_deref() == Some(article.text.as_str()) {
+            return Ok(Some((article.id.clone(), true)));
+        }
+        eprintln!(
+            "reprint: warning: {}: id {:?} is already in the index with another text; passed through",
+            r.location, article.id
+        );
+        self.output.counts.unread += 1;
+        Ok(None)
+    }
 
     /// `--keep original`: every record decided now that all are added.
-    fn drain(&mut self, spool: Spool) -> reprint::Result<()> {
+    fn drain(&mut self, spool: Spool<Option<(String, bool)>>) -> reprint::Result<()> {
         let Spool { path, file, ids } = spool;
         drop(file);
         let reader = BufReader::new(File::open(&path).map_err(|e| Error::io(&path, e))?);
@@ -313,7 +477,7 @@ impl Run<'_> {
                     }
                     None => None,
                 };
-                self.write(&raw, decision.as_ref())?;
+                self.output.write(&raw, decision.as_ref())?;
             }
         }
         Ok(())
@@ -334,16 +498,16 @@ fn as_repeat(stored: Decision) -> Decision {
     }
 }
 
-/// Records waiting for `--keep original`: their bytes in a temporary file,
-/// their ids in memory.
-struct Spool {
+/// Records waiting to be decided (`--keep original`, `--whole-input`):
+/// their bytes in a temporary file, what is known of each in memory.
+struct Spool<T> {
     path: std::path::PathBuf,
     file: BufWriter<File>,
-    ids: Vec<Option<(String, bool)>>,
+    ids: Vec<T>,
 }
 
-impl Spool {
-    fn new(dir: &std::path::Path) -> reprint::Result<Spool> {
+impl<T> Spool<T> {
+    fn new(dir: &std::path::Path) -> reprint::Result<Spool<T>> {
         let path = dir.join("spool.jsonl");
         let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
         Ok(Spool {
@@ -353,7 +517,7 @@ impl Spool {
         })
     }
 
-    fn push(&mut self, raw: &[u8], id: Option<(String, bool)>) -> reprint::Result<()> {
+    fn push(&mut self, raw: &[u8], id: T) -> reprint::Result<()> {
         self.file
             .write_all(raw)
             .and_then(|()| self.file.write_all(b"\n"))

@@ -58,6 +58,18 @@ fn feed(stories: usize, seed: u64) -> Vec<Value> {
     originals
 }
 
+/// The ways to dedup within the input: batch by batch into a temporary
+/// index, and the whole input clustered at once. Both must decide alike.
+const MODES: [&[&str]; 2] = [&[], &["--whole-input"]];
+
+/// `args` (starting with `dedup`) in the given mode.
+fn in_mode<'a>(mode: &[&'a str], args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec![args[0]];
+    all.extend_from_slice(mode);
+    all.extend_from_slice(&args[1..]);
+    all
+}
+
 fn ids(jsonl: &str) -> Vec<String> {
     jsonl
         .lines()
@@ -76,16 +88,34 @@ fn copies_are_dropped_and_mapped_and_kept_records_are_unchanged() {
     let records = feed(12, 3);
     let path = dir.write_jsonl("feed.jsonl", &records);
     let input = std::fs::read_to_string(path).unwrap();
-    let run = dir
-        .run(&["dedup", "feed.jsonl", "--dropped", "dropped.jsonl"])
-        .ok();
+    for mode in MODES {
+        let run = dir
+            .run(&in_mode(
+                mode,
+                &["dedup", "feed.jsonl", "--dropped", "dropped.jsonl"],
+            ))
+            .ok();
+        copies_dropped(&records, &input, &run, &dir, mode);
+    }
+}
+
+fn copies_dropped(
+    records: &[Value],
+    input: &str,
+    run: &crate::util::Run,
+    dir: &TestDir,
+    mode: &[&str],
+) {
     let kept = ids(&run.stdout);
     let want: Vec<String> = records
         .iter()
         .map(|r| r["id"].as_str().unwrap().to_string())
         .filter(|id| !id.ends_with("-copy"))
         .collect();
-    assert_eq!(kept, want, "copies dropped, the roundup kept, input order");
+    assert_eq!(
+        kept, want,
+        "{mode:?}: copies dropped, the roundup kept, input order"
+    );
     // kept lines are the input lines, byte for byte
     let lines: BTreeSet<&str> = input.lines().collect();
     for l in run.stdout.lines() {
@@ -138,14 +168,25 @@ fn unusual_json_passes_through_byte_for_byte() {
         ),
     ];
     dir.write("feed.jsonl", lines.join("\n") + "\n");
-    let run = dir.run(&["dedup", "feed.jsonl"]).ok();
-    assert_eq!(run.stdout, format!("{}\n{}\n", lines[0], lines[1]));
+    for mode in MODES {
+        let run = dir.run(&in_mode(mode, &["dedup", "feed.jsonl"])).ok();
+        assert_eq!(
+            run.stdout,
+            format!("{}\n{}\n", lines[0], lines[1]),
+            "{mode:?}"
+        );
+        annotated(&dir, &lines, mode);
+    }
+}
 
-    // --annotate: every record, the group fields added, the rest intact
-    let run = dir.run(&["dedup", "feed.jsonl", "--annotate"]).ok();
+/// `--annotate`: every record, the group fields added, the rest intact.
+fn annotated(dir: &TestDir, lines: &[String], mode: &[&str]) {
+    let run = dir
+        .run(&in_mode(mode, &["dedup", "feed.jsonl", "--annotate"]))
+        .ok();
     let out: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(out.len(), 3);
-    for (line, orig) in out.iter().zip(&lines) {
+    for (line, orig) in out.iter().zip(lines) {
         let head = &orig[..orig.len() - 1];
         assert!(line.starts_with(head), "{line}");
         let v: Value = serde_json::from_str(line).unwrap();
@@ -175,7 +216,15 @@ fn bad_records_pass_through_with_a_warning() {
     );
     let content = format!("{good}\n{{not json\n{{\"id\":\"no-text\"}}\n{copy}\n");
     dir.write("feed.jsonl", &content);
-    let run = dir.run_stdin(&["dedup", "-"], content.as_bytes()).ok();
+    for mode in MODES {
+        bad_records_passed(&dir, &content, &good, mode);
+    }
+}
+
+fn bad_records_passed(dir: &TestDir, content: &str, good: &str, mode: &[&str]) {
+    let run = dir
+        .run_stdin(&in_mode(mode, &["dedup", "-"]), content.as_bytes())
+        .ok();
     assert_eq!(
         run.stdout,
         format!("{good}\n{{not json\n{{\"id\":\"no-text\"}}\n")
@@ -187,7 +236,7 @@ fn bad_records_pass_through_with_a_warning() {
         "{}",
         run.stderr
     );
-    let run = dir.run(&["dedup", "feed.jsonl", "--strict"]);
+    let run = dir.run(&in_mode(mode, &["dedup", "feed.jsonl", "--strict"]));
     assert_eq!(run.code, 2);
     assert_eq!(run.stdout.lines().count(), 3, "still passed through");
 }
@@ -276,21 +325,102 @@ fn keep_original_keeps_the_earliest_published_whatever_the_order() {
             record("the-original", "a", "2026-06-01 08:00:00", &body(&paras)),
         ],
     );
-    let run = dir.run(&["dedup", "feed.jsonl"]).ok();
-    assert_eq!(ids(&run.stdout), ["late-copy", "other"]);
-    let run = dir
-        .run(&[
-            "dedup",
-            "feed.jsonl",
-            "--keep",
-            "original",
-            "--dropped",
-            "d.jsonl",
-        ])
-        .ok();
-    assert_eq!(ids(&run.stdout), ["other", "the-original"]);
-    let d = std::fs::read_to_string(dir.path().join("d.jsonl")).unwrap();
-    let d: Value = serde_json::from_str(d.trim()).unwrap();
-    assert_eq!(d["id"], "late-copy");
-    assert_eq!(d["kept_id"], "the-original");
+    for mode in MODES {
+        let run = dir.run(&in_mode(mode, &["dedup", "feed.jsonl"])).ok();
+        assert_eq!(ids(&run.stdout), ["late-copy", "other"], "{mode:?}");
+        let run = dir
+            .run(&in_mode(
+                mode,
+                &[
+                    "dedup",
+                    "feed.jsonl",
+                    "--keep",
+                    "original",
+                    "--dropped",
+                    "d.jsonl",
+                ],
+            ))
+            .ok();
+        assert_eq!(ids(&run.stdout), ["other", "the-original"], "{mode:?}");
+        let d = std::fs::read_to_string(dir.path().join("d.jsonl")).unwrap();
+        let d: Value = serde_json::from_str(d.trim()).unwrap();
+        assert_eq!(d["id"], "late-copy");
+        assert_eq!(d["kept_id"], "the-original");
+        // against the kept original, whichever joined the group first
+        assert_eq!(d["relation"], "identical", "{mode:?}: {d}");
+    }
+}
+
+#[test]
+fn a_repeated_id_is_a_duplicate_with_its_text_and_passed_through_without() {
+    let dir = TestDir::new("dedup-repeat");
+    let mut prose = Prose::new(21);
+    let (a, b) = (
+        body(&prose.paragraphs(4, 40)),
+        body(&prose.paragraphs(4, 40)),
+    );
+    let lines = [
+        record("x", "o", "2026-06-01 08:00:00", &a),
+        record("y", "o", "2026-06-01 09:00:00", &b),
+        record("x", "o", "2026-06-01 10:00:00", &a),
+        record(
+            "y",
+            "o",
+            "2026-06-01 11:00:00",
+            &body(&prose.paragraphs(4, 40)),
+        ),
+    ];
+    dir.write_jsonl("feed.jsonl", &lines);
+    for mode in MODES {
+        let run = dir
+            .run(&in_mode(
+                mode,
+                &["dedup", "feed.jsonl", "--dropped", "d.jsonl"],
+            ))
+            .ok();
+        // the repeat of x dropped; y's other text passed through unread
+        let kept: Vec<String> = run
+            .stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["text"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(kept.len(), 3, "{mode:?}: {}", run.stdout);
+        assert_eq!(kept[2], lines[3]["text"], "{mode:?}");
+        assert!(
+            run.stderr.contains("1 passed through unread"),
+            "{mode:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("feed.jsonl:4"),
+            "{mode:?}: {}",
+            run.stderr
+        );
+        let d = std::fs::read_to_string(dir.path().join("d.jsonl")).unwrap();
+        let d: Value = serde_json::from_str(d.trim()).unwrap();
+        assert_eq!(
+            (&d["id"], &d["kept_id"], &d["relation"]),
+            (
+                &Value::from("x"),
+                &Value::from("x"),
+                &Value::from("identical")
+            ),
+            "{mode:?}"
+        );
+    }
+}
+
+#[test]
+fn the_whole_input_is_not_decided_against_an_index() {
+    let dir = TestDir::new("dedup-whole-index");
+    dir.write_jsonl("feed.jsonl", &feed(2, 1));
+    let run = dir.run(&["dedup", "--whole-input", "--index", "i.db", "feed.jsonl"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--index"), "{}", run.stderr);
+    assert!(!dir.path().join("i.db").exists());
 }
