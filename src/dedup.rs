@@ -211,9 +211,8 @@ pub fn annotate(raw: &[u8], decision: &Decision) -> Vec<u8> {
 }
 
 /// What a deduplicated feed does with each article of a corpus clustered in
-/// one pass (`reprint dedup --whole-input`): `lines` are the report's lines
-/// ([`crate::Engine::lines`] on), one per article in input order, and the
-/// decisions come back in that order.
+/// one pass (`reprint dedup --whole-input`), from the report's lines
+/// ([`crate::Engine::lines`] on): one per article, in input order.
 ///
 /// The rules are those of an index ([`crate::index::Index::decide`]): the
 /// member kept is the group's first in input order that did not join
@@ -224,66 +223,90 @@ pub fn annotate(raw: &[u8], decision: &Decision) -> Vec<u8> {
 /// article is the kept member's (then they are read the other way round);
 /// otherwise, as an index does for members related to the kept one only
 /// through others, against the article's parent.
-pub fn decide_lines(lines: &[ArticleLine], keep: Keep) -> Vec<Decision> {
-    let mut members: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, l) in lines.iter().enumerate() {
-        members.entry(l.group.as_str()).or_default().push(i);
-    }
-    let position: HashMap<&str, usize> = lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.id.as_str(), i))
-        .collect();
-    let kept: HashMap<&str, usize> = members
-        .iter()
-        .map(|(&group, m)| {
+///
+/// Each decision is made when asked for ([`LineDecisions::get`]): at a
+/// million articles the decisions held at once would be some hundreds of
+/// megabytes beside the lines.
+pub struct LineDecisions {
+    lines: Vec<ArticleLine>,
+    /// The line kept for each line's group.
+    kept: Vec<u32>,
+}
+
+impl LineDecisions {
+    /// The kept member of every group of `lines`.
+    pub fn new(lines: Vec<ArticleLine>, keep: Keep) -> Self {
+        let mut members: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (i, l) in lines.iter().enumerate() {
+            members.entry(l.group.as_str()).or_default().push(i as u32);
+        }
+        let position: HashMap<&str, u32> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.id.as_str(), i as u32))
+            .collect();
+        let mut kept = vec![0u32; lines.len()];
+        for (&group, m) in &members {
             let first = m
                 .iter()
                 .copied()
-                .find(|&i| lines[i].relation != Some(Relation::Partial))
+                .find(|&i| lines[i as usize].relation != Some(Relation::Partial))
                 .unwrap_or(m[0]);
-            let original = lines[m[0]]
+            let original = lines[m[0] as usize]
                 .original_id
                 .as_deref()
                 .and_then(|o| position.get(o).copied())
-                .filter(|&o| lines[o].group == group);
-            let kept = match keep {
+                .filter(|&o| lines[o as usize].group == group);
+            let k = match keep {
                 Keep::First => first,
                 Keep::Original => original.unwrap_or(first),
             };
-            (group, kept)
-        })
-        .collect();
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let k = kept[l.group.as_str()];
-            let kept_line = &lines[k];
-            let (relation, jaccard, containment, contained_by) =
-                if k != i && kept_line.parent.as_deref() == Some(l.id.as_str()) {
-                    (
-                        kept_line.relation,
-                        kept_line.jaccard,
-                        kept_line.contained_by,
-                        kept_line.containment,
-                    )
-                } else {
-                    (l.relation, l.jaccard, l.containment, l.contained_by)
-                };
-            Decision {
-                id: l.id.clone(),
-                group: l.group.clone(),
-                original_id: l.original_id.clone(),
-                kept_id: kept_line.id.clone(),
-                is_duplicate: k != i && relation != Some(Relation::Partial),
-                relation,
-                jaccard,
-                containment,
-                contained_by,
+            for &i in m {
+                kept[i as usize] = k;
             }
+        }
+        drop((members, position));
+        LineDecisions { lines, kept }
+    }
+
+    /// The number of articles.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// True when there are no articles.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The decision for article `i` (in input order), if there is one.
+    pub fn get(&self, i: usize) -> Option<Decision> {
+        let l = self.lines.get(i)?;
+        let k = self.kept[i] as usize;
+        let kept = &self.lines[k];
+        let (relation, jaccard, containment, contained_by) =
+            if k != i && kept.parent.as_deref() == Some(l.id.as_str()) {
+                (
+                    kept.relation,
+                    kept.jaccard,
+                    kept.contained_by,
+                    kept.containment,
+                )
+            } else {
+                (l.relation, l.jaccard, l.containment, l.contained_by)
+            };
+        Some(Decision {
+            id: l.id.clone(),
+            group: l.group.clone(),
+            original_id: l.original_id.clone(),
+            kept_id: kept.id.clone(),
+            is_duplicate: k != i && relation != Some(Relation::Partial),
+            relation,
+            jaccard,
+            containment,
+            contained_by,
         })
-        .collect()
+    }
 }
 
 #[cfg(test)]
@@ -323,9 +346,16 @@ mod tests {
         ]
     }
 
+    fn decided(keep: Keep) -> Vec<Decision> {
+        let d = LineDecisions::new(corpus(), keep);
+        assert_eq!(d.len(), 5);
+        assert!(d.get(5).is_none());
+        (0..d.len()).filter_map(|i| d.get(i)).collect()
+    }
+
     #[test]
     fn keep_first_keeps_the_first_copy_and_drops_the_original_after_it() {
-        let d = decide_lines(&corpus(), Keep::First);
+        let d = decided(Keep::First);
         let dup: Vec<(&str, bool, &str)> = d
             .iter()
             .map(|d| (d.id.as_str(), d.is_duplicate, d.kept_id.as_str()))
@@ -353,7 +383,7 @@ mod tests {
 
     #[test]
     fn keep_original_keeps_the_original_wherever_it_comes() {
-        let d = decide_lines(&corpus(), Keep::Original);
+        let d = decided(Keep::Original);
         let kept: Vec<&str> = d
             .iter()
             .filter(|d| !d.is_duplicate)

@@ -9,7 +9,7 @@
 //! With `--whole-input` there is no index: the records are spooled while
 //! their articles go through the engine's streamed intake, as in `cluster`,
 //! and every record is decided from the one clustering of the whole input
-//! (`reprint::dedup::decide_lines`).
+//! (`reprint::dedup::LineDecisions`).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -17,7 +17,7 @@ use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use reprint::dedup::{annotate, read_feed, FeedRecord};
+use reprint::dedup::{annotate, read_feed, FeedRecord, LineDecisions};
 use reprint::engine::Intake;
 use reprint::index::{Access, Decision, Index, Keep};
 use reprint::ingest::{Input, Skipped};
@@ -238,7 +238,12 @@ fn run_whole_input(args: DedupArgs) -> reprint::Result<ExitCode> {
     if show {
         eprint!("\r\x1b[K");
     }
-    let decisions = reprint::dedup::decide_lines(&report.lines, keep_of(args.keep));
+    // the groups and the rest of the report are not needed to decide: they
+    // go before the decisions are made
+    let mut report = report;
+    let lines = std::mem::take(&mut report.lines);
+    drop(report);
+    let decisions = LineDecisions::new(lines, keep_of(args.keep));
     output.counts.unread = unread;
     let Spool { path, file, ids } = spool;
     drop(file);
@@ -253,8 +258,8 @@ fn run_whole_input(args: DedupArgs) -> reprint::Result<ExitCode> {
         output.counts.read += 1;
         let decision = match what {
             Read::Unread => None,
-            Read::Article(n) => decisions.get(n as usize).cloned(),
-            Read::Repeat(n) => decisions.get(n as usize).cloned().map(as_repeat),
+            Read::Article(n) => decisions.get(n as usize),
+            Read::Repeat(n) => decisions.get(n as usize).map(as_repeat),
         };
         output.write(&raw, decision.as_ref())?;
     }
