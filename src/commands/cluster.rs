@@ -5,7 +5,6 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 
-use reprint::engine::Intake;
 use reprint::ingest::{Input, Reader};
 use reprint::{Error, ErrorKind};
 
@@ -30,41 +29,13 @@ pub fn run(args: ClusterArgs) -> reprint::Result<ExitCode> {
     let reader = Reader::new(args.fields.to_fields());
     // stage by stage on a terminal, nothing in a pipe
     let show = !args.quiet && io::stderr().is_terminal();
-    // the reader runs on its own thread, a few chunks ahead: reading and
-    // parsing are serial, and would otherwise leave the pool idle
-    let report = std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel(2 * Intake::CHUNK);
-        let reading = scope.spawn(move || {
-            reader.read_each(&inputs, |a| match tx.send(a) {
-                Ok(()) => ControlFlow::Continue(()),
-                // the intake failed and stopped taking articles
-                Err(_) => ControlFlow::Break(()),
-            })
+    let (report, ()) = crate::commands::cluster_streamed(&engine, args.threads, show, |tx| {
+        let (skipped, warnings) = reader.read_each(&inputs, |a| match tx.send(a) {
+            Ok(()) => ControlFlow::Continue(()),
+            // the intake failed and stopped taking articles
+            Err(_) => ControlFlow::Break(()),
         });
-        crate::commands::with_threads(args.threads, || {
-            if show {
-                eprint!("\rreprint: reading...\x1b[K");
-            }
-            // articles are prepared as they are read and their texts
-            // spilled: a run holds fingerprints, not the corpus
-            let mut intake = engine.intake()?;
-            for a in rx {
-                // dropping `rx` on an error stops the reader
-                intake.push(a)?;
-            }
-            let (skipped, warnings) = reading
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            let report = engine.cluster_intake(intake, skipped, warnings, |stage, n| {
-                if show {
-                    eprint!("\rreprint: {stage} ({n})...\x1b[K");
-                }
-            });
-            if show {
-                eprint!("\r\x1b[K");
-            }
-            report
-        })
+        Ok((skipped, warnings, ()))
     })?;
 
     let stderr = io::stderr();

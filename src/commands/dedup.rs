@@ -18,7 +18,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use reprint::dedup::{annotate, read_feed, FeedRecord, LineDecisions};
-use reprint::engine::Intake;
 use reprint::index::{Access, Decision, Index, Keep};
 use reprint::ingest::{Input, Skipped};
 use reprint::{Error, ErrorKind, Relation};
@@ -165,96 +164,65 @@ fn run_whole_input(args: DedupArgs) -> reprint::Result<ExitCode> {
     let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
     let fields = args.fields.to_fields();
     let mut spool: Spool<Read> = Spool::new(scratch.path())?;
-    let (report, skipped, unread) = std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel(2 * Intake::CHUNK);
-        let spool = &mut spool;
-        let reading = scope.spawn(move || {
-            // an id seen before: the hash of its text and its article
-            let mut seen: HashMap<String, (u64, u32)> = HashMap::new();
-            let mut articles = 0u32;
-            let mut unread = 0usize;
-            let read = read_feed(&inputs, &fields, |record| {
-                let FeedRecord {
-                    raw,
-                    location,
-                    article,
-                } = record;
-                let what = match article {
-                    Err(reason) => {
-                        eprintln!("reprint: warning: {location}: {reason}; passed through");
-                        unread += 1;
-                        Read::Unread
-                    }
-                    Ok(a) => {
-                        let text = xxh3_64(a.text.as_bytes());
-                        match seen.get(&a.id) {
-                            Some(&(t, n)) if t == text => Read::Repeat(n),
-                            Some(_) => {
-                                eprintln!(
-                                    "reprint: warning: {location}: id {:?} came earlier with another text; passed through",
-                                    a.id
-                                );
-                                unread += 1;
-                                Read::Unread
-                            }
-                            None => {
-                                seen.insert(a.id.clone(), (text, articles));
-                                tx.send(a).map_err(|_| Stop::Engine)?;
-                                articles += 1;
-                                Read::Article(articles - 1)
-                            }
+    let spooling = &mut spool;
+    let (report, unread) = crate::commands::cluster_streamed(&engine, args.threads, show, |tx| {
+        // an id seen before: the hash of its text and its article
+        let mut seen: HashMap<String, (u64, u32)> = HashMap::new();
+        let mut articles = 0u32;
+        let mut unread = 0usize;
+        let read = read_feed(&inputs, &fields, |record| {
+            let FeedRecord {
+                raw,
+                location,
+                article,
+            } = record;
+            let what = match article {
+                Err(reason) => {
+                    eprintln!("reprint: warning: {location}: {reason}; passed through");
+                    unread += 1;
+                    Read::Unread
+                }
+                Ok(a) => {
+                    let text = xxh3_64(a.text.as_bytes());
+                    match seen.get(&a.id) {
+                        Some(&(t, n)) if t == text => Read::Repeat(n),
+                        Some(_) => {
+                            eprintln!(
+                                "reprint: warning: {location}: id {:?} came earlier with another text; passed through",
+                                a.id
+                            );
+                            unread += 1;
+                            Read::Unread
+                        }
+                        None => {
+                            seen.insert(a.id.clone(), (text, articles));
+                            tx.send(a).map_err(|_| Stop::Engine)?;
+                            articles += 1;
+                            Read::Article(articles - 1)
                         }
                     }
-                };
-                spool.push(&raw, what).map_err(Stop::Spool)
-            });
-            (read, unread)
-        });
-        crate::commands::with_threads(args.threads, || {
-            if show {
-                eprint!("\rreprint: reading...\x1b[K");
-            }
-            let mut intake = engine.intake()?;
-            for a in rx {
-                // dropping `rx` on an error stops the reader
-                intake.push(a)?;
-            }
-            let (read, unread) = reading
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            let skipped = match read {
-                Ok(skipped) => skipped,
-                Err(Stop::Spool(e)) => return Err(e),
-                Err(Stop::Engine) => unreachable!("the intake took every article"),
-            };
-            let report = engine.cluster_intake(intake, Vec::new(), Vec::new(), |stage, n| {
-                if show {
-                    eprint!("\rreprint: {stage} ({n})...\x1b[K");
                 }
-            })?;
-            Ok((report, skipped, unread))
-        })
+            };
+            spooling.push(&raw, what).map_err(Stop::Spool)
+        });
+        match read {
+            // files that could not be read come back as the report's skipped
+            Ok(skipped) => Ok((skipped, Vec::new(), unread)),
+            Err(Stop::Spool(e)) => Err(e),
+            // the intake's error is the one reported
+            Err(Stop::Engine) => Ok((Vec::new(), Vec::new(), unread)),
+        }
     })?;
-    if show {
-        eprint!("\r\x1b[K");
-    }
     // the groups and the rest of the report are not needed to decide: they
     // go before the decisions are made
     let mut report = report;
     let lines = std::mem::take(&mut report.lines);
+    let skipped = std::mem::take(&mut report.skipped);
     drop(report);
     let decisions = LineDecisions::new(lines, keep_of(args.keep));
     output.counts.unread = unread;
-    let Spool { path, file, ids } = spool;
-    drop(file);
-    let reader = BufReader::new(File::open(&path).map_err(|e| Error::io(&path, e))?);
-    let mut lines = reader.split(b'\n');
-    for what in ids {
-        let raw = lines
-            .next()
-            .transpose()
-            .map_err(|e| Error::io(&path, e))?
-            .unwrap_or_default();
+    for record in spool.records()? {
+        let (raw, what) = record?;
         output.counts.read += 1;
         let decision = match what {
             Read::Unread => None,
@@ -460,19 +428,22 @@ impl Run<'_> {
 
     /// `--keep original`: every record decided now that all are added.
     fn drain(&mut self, spool: Spool<Option<(String, bool)>>) -> reprint::Result<()> {
-        let Spool { path, file, ids } = spool;
-        drop(file);
-        let reader = BufReader::new(File::open(&path).map_err(|e| Error::io(&path, e))?);
-        let mut lines = reader.split(b'\n');
-        for chunk in ids.chunks(5000) {
-            let wanted: Vec<&str> = chunk.iter().flatten().map(|(id, _)| id.as_str()).collect();
+        let mut records = spool.records()?;
+        loop {
+            let chunk: Vec<_> = records
+                .by_ref()
+                .take(5000)
+                .collect::<reprint::Result<_>>()?;
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            let wanted: Vec<&str> = chunk
+                .iter()
+                .filter_map(|(_, id)| id.as_ref())
+                .map(|(id, _)| id.as_str())
+                .collect();
             let mut decisions = self.index.decide(&wanted, self.keep)?.into_iter();
-            for id in chunk {
-                let raw = lines
-                    .next()
-                    .transpose()
-                    .map_err(|e| Error::io(&path, e))?
-                    .unwrap_or_default();
+            for (raw, id) in &chunk {
                 let decision = match id {
                     Some((_, repeat)) => {
                         decisions
@@ -482,10 +453,9 @@ impl Run<'_> {
                     }
                     None => None,
                 };
-                self.output.write(&raw, decision.as_ref())?;
+                self.output.write(raw, decision.as_ref())?;
             }
         }
-        Ok(())
     }
 }
 
@@ -520,6 +490,26 @@ impl<T> Spool<T> {
             file: BufWriter::new(file),
             ids: Vec::new(),
         })
+    }
+
+    /// The records in the order they came: each one's bytes and what is
+    /// known of it.
+    fn records(self) -> reprint::Result<impl Iterator<Item = reprint::Result<(Vec<u8>, T)>>> {
+        let Spool { path, file, ids } = self;
+        // flushed here, not on drop, so that a full disk is an error and
+        // not records read back empty
+        file.into_inner()
+            .map_err(|e| Error::io(&path, e.into_error()))?;
+        let reader = BufReader::new(File::open(&path).map_err(|e| Error::io(&path, e))?);
+        let mut lines = reader.split(b'\n');
+        Ok(ids.into_iter().map(move |id| {
+            let raw = lines
+                .next()
+                .transpose()
+                .map_err(|e| Error::io(&path, e))?
+                .unwrap_or_default();
+            Ok((raw, id))
+        }))
     }
 
     fn push(&mut self, raw: &[u8], id: T) -> reprint::Result<()> {
