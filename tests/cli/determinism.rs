@@ -169,3 +169,62 @@ fn first_difference(a: &str, b: &str) -> String {
             )
         })
 }
+
+#[test]
+fn dedup_of_the_whole_input_is_the_same_whatever_the_thread_count() {
+    let dir = TestDir::new("determinism-dedup");
+    let (total, planted) = generate(&dir);
+    let run = |threads: &str, dropped: &str| {
+        dir.run(&[
+            "dedup",
+            "--whole-input",
+            "corpus",
+            "-j",
+            threads,
+            "--dropped",
+            dropped,
+        ])
+        .ok()
+    };
+    let (one, three) = (run("1", "d1.jsonl"), run("3", "d3.jsonl"));
+    assert!(
+        one.stdout == three.stdout,
+        "-j 1 and -j 3 keep different records:\n{}",
+        first_difference(&one.stdout, &three.stdout)
+    );
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    let (d1, d3) = (read("d1.jsonl"), read("d3.jsonl"));
+    assert!(
+        d1 == d3,
+        "dropped maps differ:\n{}",
+        first_difference(&d1, &d3)
+    );
+
+    // what is dropped is what `cluster` groups: each dropped record shares
+    // its group with the record kept for it, and every planted copy's
+    // group keeps one record
+    let lines = Lines::parse(
+        &dir.run(&["cluster", "corpus", "--format", "jsonl"])
+            .ok()
+            .stdout,
+    );
+    let dropped = Lines::parse(&d1);
+    assert!(!dropped.0.is_empty());
+    for d in &dropped.0 {
+        let (id, kept) = (d["id"].as_str().unwrap(), d["kept_id"].as_str().unwrap());
+        assert_eq!(lines.group_of(id), lines.group_of(kept), "{d}");
+    }
+    let kept = one.stdout.lines().count();
+    assert_eq!(kept + dropped.0.len(), total);
+    let groups_with_copies: std::collections::BTreeSet<&str> =
+        planted.iter().map(|p| lines.group_of(&p.id)).collect();
+    let kept_lines = Lines::parse(&one.stdout);
+    for g in groups_with_copies {
+        let kept_in_group = kept_lines
+            .0
+            .iter()
+            .filter(|l| lines.group_of(l["id"].as_str().unwrap()) == g)
+            .count();
+        assert_eq!(kept_in_group, 1, "group {g}");
+    }
+}
