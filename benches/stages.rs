@@ -155,7 +155,7 @@ impl Data {
         let outlet_ids = reprint::engine::outlets_of(&articles).1;
         let shingle_sets: Vec<Vec<u64>> = prepared
             .iter()
-            .map(|p| shingles(&p.words, params.shingle_size, params.seed).0)
+            .map(|p| shingles(&p.words, params.shingle_size, params.seed))
             .collect();
         let hasher = MinHasher::new(params);
         let signatures = shingle_sets

@@ -543,7 +543,7 @@ impl Features {
         } else {
             xxh3_64_with_seed(&le_bytes(&prep.words), params.seed)
         };
-        let (hashes, starts) = shingles(&kept, params.shingle_size, params.seed);
+        let hashes = shingles(&kept, params.shingle_size, params.seed);
         let signature = hasher.signature(&hashes);
         let band_keys = signature
             .as_ref()
@@ -555,8 +555,8 @@ impl Features {
         // comparison sort of the pairs was a third of this function
         let mut pairs: Vec<(u32, u32)> = hashes
             .iter()
-            .zip(&starts)
-            .map(|(&h, &p)| (h as u32, p))
+            .enumerate()
+            .map(|(p, &h)| (h as u32, p as u32))
             .collect();
         radsort::sort_by_key(&mut pairs, |p| p.0);
         pairs.dedup_by_key(|p| p.0);

@@ -37,22 +37,22 @@ pub fn le_bytes(words: &[u64]) -> Cow<'_, [u8]> {
     }
 }
 
-/// Hashes of the shingles of `words` (word hashes, in order), and for each
-/// shingle the index of its first word.
-pub fn shingles(words: &[u64], k: usize, seed: u64) -> (Vec<u64>, Vec<u32>) {
+/// Hashes of the shingles of `words` (word hashes, in order): shingle `i`
+/// starts at word `i`, so its position is its index (a text shorter than
+/// `k` words is one shingle of them all).
+pub fn shingles(words: &[u64], k: usize, seed: u64) -> Vec<u64> {
     let n = words.len();
     if n == 0 || k == 0 {
-        return (Vec::new(), Vec::new());
+        return Vec::new();
     }
     let width = k.min(n);
     let count = n - width + 1;
     // a shingle's bytes are a slice of the words' bytes, not k words
     // copied into a buffer for each shingle
     let bytes = le_bytes(words);
-    let hashes = (0..count)
+    (0..count)
         .map(|start| xxh3_64_with_seed(&bytes[8 * start..8 * (start + width)], seed))
-        .collect();
-    (hashes, (0..count as u32).collect())
+        .collect()
 }
 
 #[cfg(test)]
@@ -62,9 +62,9 @@ mod tests {
     #[test]
     fn counts() {
         let w = [1, 2, 3, 4, 5, 6];
-        assert_eq!(shingles(&w, 5, 1).0.len(), 2);
-        assert_eq!(shingles(&w[..3], 5, 1).0.len(), 1);
-        assert_eq!(shingles(&[], 5, 1).0.len(), 0);
+        assert_eq!(shingles(&w, 5, 1).len(), 2);
+        assert_eq!(shingles(&w[..3], 5, 1).len(), 1);
+        assert_eq!(shingles(&[], 5, 1).len(), 0);
     }
 
     #[test]
@@ -74,7 +74,7 @@ mod tests {
             .map(|w| word_hash(w, 7))
             .collect();
         let bytes: Vec<u8> = w.iter().flat_map(|h| h.to_le_bytes()).collect();
-        assert_eq!(shingles(&w, 5, 7).0[0], xxh3_64_with_seed(&bytes, 7));
+        assert_eq!(shingles(&w, 5, 7)[0], xxh3_64_with_seed(&bytes, 7));
         let full = xxh3_64_with_seed(b"big", 7);
         assert_eq!(w[0], full & 0xffff_ffff);
     }
