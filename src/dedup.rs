@@ -240,23 +240,15 @@ impl LineDecisions {
         for (i, l) in lines.iter().enumerate() {
             members.entry(l.group.as_str()).or_default().push(i as u32);
         }
-        let position: HashMap<&str, u32> = lines
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.id.as_str(), i as u32))
-            .collect();
         let mut kept = vec![0u32; lines.len()];
-        for (&group, m) in &members {
+        for m in members.values() {
             let first = m
                 .iter()
                 .copied()
                 .find(|&i| lines[i as usize].relation != Some(Relation::Partial))
                 .unwrap_or(m[0]);
-            let original = lines[m[0] as usize]
-                .original_id
-                .as_deref()
-                .and_then(|o| position.get(o).copied())
-                .filter(|&o| lines[o as usize].group == group);
+            // absent when the original is outside the corpus
+            let original = m.iter().copied().find(|&i| lines[i as usize].is_original);
             let k = match keep {
                 Keep::First => first,
                 Keep::Original => original.unwrap_or(first),
@@ -265,7 +257,7 @@ impl LineDecisions {
                 kept[i as usize] = k;
             }
         }
-        drop((members, position));
+        drop(members);
         LineDecisions { lines, kept }
     }
 

@@ -165,11 +165,10 @@ fn run_whole_input(args: DedupArgs) -> reprint::Result<ExitCode> {
     let fields = args.fields.to_fields();
     let mut spool: Spool<Read> = Spool::new(scratch.path())?;
     let spooling = &mut spool;
-    let (report, unread) = crate::commands::cluster_streamed(&engine, args.threads, show, |tx| {
+    let (report, ()) = crate::commands::cluster_streamed(&engine, args.threads, show, |tx| {
         // an id seen before: the hash of its text and its article
         let mut seen: HashMap<String, (u64, u32)> = HashMap::new();
         let mut articles = 0u32;
-        let mut unread = 0usize;
         let read = read_feed(&inputs, &fields, |record| {
             let FeedRecord {
                 raw,
@@ -179,7 +178,6 @@ fn run_whole_input(args: DedupArgs) -> reprint::Result<ExitCode> {
             let what = match article {
                 Err(reason) => {
                     eprintln!("reprint: warning: {location}: {reason}; passed through");
-                    unread += 1;
                     Read::Unread
                 }
                 Ok(a) => {
@@ -191,7 +189,6 @@ fn run_whole_input(args: DedupArgs) -> reprint::Result<ExitCode> {
                                 "reprint: warning: {location}: id {:?} came earlier with another text; passed through",
                                 a.id
                             );
-                            unread += 1;
                             Read::Unread
                         }
                         None => {
@@ -207,10 +204,10 @@ fn run_whole_input(args: DedupArgs) -> reprint::Result<ExitCode> {
         });
         match read {
             // files that could not be read come back as the report's skipped
-            Ok(skipped) => Ok((skipped, Vec::new(), unread)),
+            Ok(skipped) => Ok((skipped, Vec::new(), ())),
             Err(Stop::Spool(e)) => Err(e),
             // the intake's error is the one reported
-            Err(Stop::Engine) => Ok((Vec::new(), Vec::new(), unread)),
+            Err(Stop::Engine) => Ok((Vec::new(), Vec::new(), ())),
         }
     })?;
     // the groups and the rest of the report are not needed to decide: they
@@ -220,12 +217,14 @@ fn run_whole_input(args: DedupArgs) -> reprint::Result<ExitCode> {
     let skipped = std::mem::take(&mut report.skipped);
     drop(report);
     let decisions = LineDecisions::new(lines, keep_of(args.keep));
-    output.counts.unread = unread;
     for record in spool.records()? {
         let (raw, what) = record?;
         output.counts.read += 1;
         let decision = match what {
-            Read::Unread => None,
+            Read::Unread => {
+                output.counts.unread += 1;
+                None
+            }
             Read::Article(n) => decisions.get(n as usize),
             Read::Repeat(n) => decisions.get(n as usize).map(as_repeat),
         };
@@ -287,6 +286,9 @@ impl Output<'_> {
         }
         Ok(ExitCode::SUCCESS)
     }
+
+    /// Writes a record as its decision says (passed through without one),
+    /// and its line of the dropped map when it is dropped.
     fn write(&mut self, raw: &[u8], decision: Option<&Decision>) -> reprint::Result<()> {
         let output = |e| Error::from(ErrorKind::Output(e));
         let Some(d) = decision else {
