@@ -21,8 +21,8 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 /// page cache at a million articles). Two words of a corpus's few million
 /// sharing a hash changes a shingle only where the other four words match
 /// too.
-pub fn word_hash(word: &str, seed: u64) -> u64 {
-    xxh3_64_with_seed(word.as_bytes(), seed) & u64::from(u32::MAX)
+pub fn word_hash(word: impl AsRef<[u8]>, seed: u64) -> u64 {
+    xxh3_64_with_seed(word.as_ref(), seed) & u64::from(u32::MAX)
 }
 
 /// The bytes the hash contract defines for a run of word hashes (each

@@ -229,11 +229,15 @@ impl Reader {
             }
         };
         if format == Some(Format::Jsonl) {
-            self.read_jsonl(&name, BufReader::new(file), sink);
+            // reads of a mebibyte, not BufReader's 8 KiB: a file the page
+            // cache no longer holds cost 3.9 s of system time per 4 GB read
+            // in 8 KiB pieces, 2.8 s in 1 MiB ones (`dd`, this VM)
+            self.read_jsonl(&name, BufReader::with_capacity(1 << 20, file), sink);
             return;
         }
         let mut buf = Vec::new();
-        if let Err(e) = BufReader::new(file).read_to_end(&mut buf) {
+        // `File::read_to_end` sizes the buffer from the file's length
+        if let Err(e) = (&file).read_to_end(&mut buf) {
             sink.skipped.push(Skipped {
                 location: whole(&name),
                 reason: format!("cannot read: {e}"),
