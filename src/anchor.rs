@@ -7,32 +7,41 @@
 //! Jaccard similarity (below 0.2) no MinHash band can see.
 
 /// The distinct anchors of a shingle-hash sequence, sorted.
+///
+/// The anchors are the distinct minima of the windows, so no window needs
+/// its minimum's position: each window's minimum is that of its two parts
+/// in blocks of `w` (van Herk, Gil and Werman), the part in its first
+/// block from minima taken right to left over every block, the part in the
+/// next from minima taken left to right as the window moves. Carrying the
+/// rightmost minimum and scanning a window again when it left cost a
+/// mispredicted branch or a rescan every few shingles.
 pub fn anchors(hashes: &[u64], w: usize) -> Vec<u64> {
     let w = w.max(1);
-    let mut out = Vec::with_capacity(2 * hashes.len() / (w + 1) + 1);
-    if hashes.len() <= w {
-        out.extend(hashes.iter().min());
-    } else {
-        // the rightmost minimum of each window, carried over while it
-        // stays inside: a window is rescanned only when its minimum leaves
-        let rightmost_min = |from: usize| {
-            (from..from + w).fold(
-                from,
-                |best, i| if hashes[i] <= hashes[best] { i } else { best },
-            )
-        };
-        let mut best = rightmost_min(0);
-        out.push(hashes[best]);
-        for start in 1..=hashes.len() - w {
-            let last = best;
-            let end = start + w - 1;
-            if best < start {
-                best = rightmost_min(start);
-            } else if hashes[end] <= hashes[best] {
-                best = end;
-            }
-            if best != last {
-                out.push(hashes[best]);
+    let n = hashes.len();
+    if n <= w {
+        return hashes.iter().min().into_iter().copied().collect();
+    }
+    // each hash's minimum with the hashes after it in its block
+    let mut to_block_end = vec![0u64; n];
+    for (block, mins) in hashes.chunks(w).zip(to_block_end.chunks_mut(w)) {
+        let mut m = u64::MAX;
+        for (h, out) in block.iter().zip(mins).rev() {
+            m = m.min(*h);
+            *out = m;
+        }
+    }
+    let mut out = Vec::with_capacity(2 * n / (w + 1) + 1);
+    let (mut from_block_start, mut in_block) = (u64::MAX, 0);
+    for (end, &h) in hashes.iter().enumerate() {
+        if in_block == w {
+            (from_block_start, in_block) = (u64::MAX, 0);
+        }
+        in_block += 1;
+        from_block_start = from_block_start.min(h);
+        if let Some(start) = (end + 1).checked_sub(w) {
+            let m = to_block_end[start].min(from_block_start);
+            if out.last() != Some(&m) {
+                out.push(m);
             }
         }
     }
