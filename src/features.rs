@@ -513,31 +513,18 @@ impl Features {
         hasher: &MinHasher,
     ) -> Self {
         let n = prep.words.len();
-        let mut kept: Vec<u64> = Vec::with_capacity(n);
-        let mut salient = vec![0u64; n.div_ceil(64)];
-        for (s, &start) in prep.sentence_starts.iter().enumerate() {
-            if masked(s) {
-                continue;
+        let sentences = prep.sentence_starts.len();
+        let whole = prep.sentence_starts.first().is_none_or(|&s| s == 0);
+        let (kept, salient, terms) = match (0..sentences).position(&masked) {
+            // nothing masked: every word is kept, and every name (a salient
+            // word never written in lower case) is a term
+            None if whole => {
+                let mut salient = prep.salient.clone();
+                salient.resize(n.div_ceil(64), 0);
+                (prep.words.clone(), salient, prep.names.clone())
             }
-            let end = prep.sentence_starts.get(s + 1).map_or(n, |&e| e as usize);
-            for i in start as usize..end {
-                let k = kept.len();
-                if prep.is_salient(i) {
-                    salient[k / 64] |= 1 << (k % 64);
-                }
-                kept.push(prep.words[i]);
-            }
-        }
-        salient.truncate(kept.len().div_ceil(64));
-        let mut terms: Vec<u64> = kept
-            .iter()
-            .enumerate()
-            .filter(|&(k, _)| salient[k / 64] & (1 << (k % 64)) != 0)
-            .map(|(_, &w)| w)
-            .filter(|w| prep.names.binary_search(w).is_ok())
-            .collect();
-        terms.sort_unstable();
-        terms.dedup();
+            _ => Features::unmasked(prep, &masked),
+        };
         let content_hash = if n == 0 {
             0
         } else {
@@ -573,6 +560,39 @@ impl Features {
             anchors,
             terms,
         }
+    }
+
+    /// The words outside masked sentences, their salient bits, and their
+    /// distinct salient words that are names (the terms), sorted.
+    fn unmasked(prep: &Prepared, masked: impl Fn(usize) -> bool) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
+        let n = prep.words.len();
+        let mut kept: Vec<u64> = Vec::with_capacity(n);
+        let mut salient = vec![0u64; n.div_ceil(64)];
+        for (s, &start) in prep.sentence_starts.iter().enumerate() {
+            if masked(s) {
+                continue;
+            }
+            let end = prep.sentence_starts.get(s + 1).map_or(n, |&e| e as usize);
+            let at = kept.len();
+            kept.extend_from_slice(&prep.words[start as usize..end]);
+            for i in start as usize..end {
+                if prep.is_salient(i) {
+                    let k = at + i - start as usize;
+                    salient[k / 64] |= 1 << (k % 64);
+                }
+            }
+        }
+        salient.truncate(kept.len().div_ceil(64));
+        let mut terms: Vec<u64> = kept
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| salient[k / 64] & (1 << (k % 64)) != 0)
+            .map(|(_, &w)| w)
+            .filter(|w| prep.names.binary_search(w).is_ok())
+            .collect();
+        terms.sort_unstable();
+        terms.dedup();
+        (kept, salient, terms)
     }
 
     /// True when kept word `i` is a name or a number.
@@ -752,6 +772,26 @@ mod tests {
 
     fn prep(text: &str, p: &Params) -> Prepared {
         Prepared::new(text, p)
+    }
+
+    #[test]
+    fn with_nothing_masked_every_word_is_kept_and_every_name_is_a_term() {
+        let p = Params::default();
+        let h = MinHasher::new(&p);
+        for text in [
+            "Apple said on Monday that Tim Cook met Lisa Su in Paris.\nShares of apple rose 3% to $190 after the 2025 report.",
+            "Reuters reported that BRICS leaders met in Kazan. The BRICS summit ended on Oct. 24.",
+            "no names here at all, only lower-case prose that goes on",
+            "",
+        ] {
+            let prep = prep(text, &p);
+            let f = Features::new(&prep, |_| false, &p, &h);
+            let (kept, salient, terms) = Features::unmasked(&prep, |_| false);
+            assert_eq!(f.kept as usize, kept.len(), "{text}");
+            assert_eq!(f.salient, salient, "{text}");
+            assert_eq!(f.terms, terms, "{text}");
+            assert!(!text.contains("Apple") || !terms.is_empty());
+        }
     }
 
     #[test]
