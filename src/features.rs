@@ -202,6 +202,7 @@ impl Prepared {
     }
 
     /// True when word `i` is a name or a number.
+    #[cfg(test)]
     fn is_salient(&self, i: usize) -> bool {
         self.salient
             .get(i / 64)
@@ -573,12 +574,21 @@ impl Features {
                 continue;
             }
             let end = prep.sentence_starts.get(s + 1).map_or(n, |&e| e as usize);
-            let at = kept.len();
-            kept.extend_from_slice(&prep.words[start as usize..end]);
-            for i in start as usize..end {
-                if prep.is_salient(i) {
-                    let k = at + i - start as usize;
+            let (start, at) = (start as usize, kept.len());
+            kept.extend_from_slice(&prep.words[start..end]);
+            // the sentence's salient words, a set bit at a time
+            for (b, &bits) in prep
+                .salient
+                .iter()
+                .enumerate()
+                .take(end.div_ceil(64))
+                .skip(start / 64)
+            {
+                let mut bits = bits & bit_range(start.saturating_sub(64 * b), end - 64 * b);
+                while bits != 0 {
+                    let k = at + 64 * b + bits.trailing_zeros() as usize - start;
                     salient[k / 64] |= 1 << (k % 64);
+                    bits &= bits - 1;
                 }
             }
         }
@@ -608,6 +618,12 @@ impl Features {
         self.anchors = Vec::new();
         self.signature = None;
     }
+}
+
+/// Bits `lo..hi` of a 64-bit word (all of them past its end).
+fn bit_range(lo: usize, hi: usize) -> u64 {
+    let below = |n: usize| if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
+    below(hi) & !below(lo)
 }
 
 /// Word hashes as the 32 bits they hold ([`crate::shingle::word_hash`]).
@@ -791,6 +807,48 @@ mod tests {
             assert_eq!(f.salient, salient, "{text}");
             assert_eq!(f.terms, terms, "{text}");
             assert!(!text.contains("Apple") || !terms.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_masked_sentence_takes_its_salient_bits_with_it() {
+        let p = Params::default();
+        let h = MinHasher::new(&p);
+        // sentences long enough that kept words cross 64-bit words of bits
+        let sentence = |i: usize| {
+            format!(
+                "In {} Anna Berg of Oslo said {} of the {} mills in Bergen would close by {} and \
+                 the town of Voss would hold a vote on the plan for the river with a {} quorum.",
+                2000 + i,
+                i * 7,
+                i + 3,
+                1990 + i,
+                i + 40
+            )
+        };
+        let text: Vec<String> = (0..9).map(sentence).collect();
+        let prep = prep(&text.join("\n"), &p);
+        for masked in [vec![1], vec![0, 2], vec![3, 4, 8], vec![5, 6, 7]] {
+            let f = Features::new(&prep, |s| masked.contains(&s), &p, &h);
+            // the kept words one at a time, as the definition reads
+            let (mut kept, mut salient) = (0usize, Vec::new());
+            for (s, &start) in prep.sentence_starts.iter().enumerate() {
+                let end = prep
+                    .sentence_starts
+                    .get(s + 1)
+                    .map_or(prep.words.len(), |&e| e as usize);
+                for i in start as usize..end {
+                    if !masked.contains(&s) {
+                        salient.resize(kept / 64 + 1, 0u64);
+                        salient[kept / 64] |= u64::from(prep.is_salient(i)) << (kept % 64);
+                        kept += 1;
+                    }
+                }
+            }
+            salient.truncate(kept.div_ceil(64));
+            assert_eq!(f.kept as usize, kept, "{masked:?}");
+            assert_eq!(f.salient, salient, "{masked:?}");
+            assert!(f.salient.iter().any(|&b| b != 0));
         }
     }
 
