@@ -14,6 +14,7 @@ use crate::align::Aligned;
 use crate::anchor::anchors;
 use crate::article::Article;
 use crate::attribution::{canonical_credit, credit_candidates};
+use crate::bits::bit_range;
 use crate::lsh::band_keys;
 use crate::minhash::{MinHasher, Signature};
 use crate::normalize::{plain_text, Plain};
@@ -618,12 +619,6 @@ impl Features {
         self.anchors = Vec::new();
         self.signature = None;
     }
-}
-
-/// Bits `lo..hi` of a 64-bit word (all of them past its end).
-fn bit_range(lo: usize, hi: usize) -> u64 {
-    let below = |n: usize| if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
-    below(hi) & !below(lo)
 }
 
 /// Word hashes as the 32 bits they hold ([`crate::shingle::word_hash`]).

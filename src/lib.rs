@@ -39,6 +39,7 @@ pub mod align;
 pub mod anchor;
 pub mod article;
 pub mod attribution;
+mod bits;
 pub mod boilerplate;
 pub mod candidates;
 pub mod check;

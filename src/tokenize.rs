@@ -21,6 +21,7 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
 
+use crate::bits::bit_range;
 use crate::shingle::word_hash;
 
 /// The words of one text.
@@ -452,15 +453,6 @@ fn word_masks(s: &[u8], blocks: &mut Vec<Block>) {
     }
 }
 
-/// Bits `lo..hi` of a mask (`lo < 64`, `hi <= 64`; none when `hi <= lo`,
-/// as for the block after a word that ends at a block's end).
-fn bit_range(lo: u32, hi: u32) -> u64 {
-    if hi <= lo {
-        return 0;
-    }
-    (u64::MAX << lo) & (u64::MAX >> (64 - hi))
-}
-
 impl<'a> AsciiWords<'a> {
     /// The words of `text` (ASCII), its masks made in `blocks`.
     fn new(text: &'a str, blocks: &'a mut Vec<Block>) -> Self {
@@ -504,13 +496,14 @@ impl<'a> Iterator for AsciiWords<'a> {
             let hi = if rest == 0 { 64 } else { rest.trailing_zeros() };
             let (mut alpha, mut digit, mut upper) = (0, 0, 0);
             if first == last {
-                let (block, m) = (&blocks[first], bit_range(lo, hi));
+                let (block, m) = (&blocks[first], bit_range(lo as usize, hi as usize));
                 (alpha, digit, upper) = (block.alpha & m, block.digit & m, block.upper & m);
             } else {
                 for (b, block) in blocks.iter().enumerate().take(last + 1).skip(first) {
+                    // none of the block after a word that ends at a block's end
                     let m = bit_range(
-                        if b == first { lo } else { 0 },
-                        if b == last { hi } else { 64 },
+                        if b == first { lo as usize } else { 0 },
+                        if b == last { hi as usize } else { 64 },
                     );
                     alpha |= block.alpha & m;
                     digit |= block.digit & m;
