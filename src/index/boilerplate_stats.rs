@@ -209,25 +209,51 @@ pub(crate) fn update(
     Ok(changed)
 }
 
-/// Stored articles a changed entry applies to.
-pub(crate) fn docs_with(conn: &Connection, changed: &[Entry]) -> rusqlite::Result<BTreeSet<u32>> {
-    let mut all = conn.prepare_cached("SELECT doc FROM sentence_docs WHERE hash = ?1")?;
-    let mut of_outlet = conn.prepare_cached(
-        "SELECT s.doc FROM sentence_docs s JOIN articles a ON a.doc = s.doc
-         WHERE s.hash = ?1 AND a.outlet = ?2",
+/// Stored articles before `below` (the first article of the batch, whose
+/// own articles are fingerprinted anyway) that a changed entry applies to.
+///
+/// Entries are taken a sentence at a time: a sentence that is boilerplate
+/// of hundreds of outlets (a stock line every outlet repeats) has its
+/// articles read once, not once per outlet, and each article's outlet is
+/// read only when no entry across outlets already takes them all.
+pub(crate) fn docs_with(
+    conn: &Connection,
+    changed: &[Entry],
+    below: u32,
+) -> rusqlite::Result<BTreeSet<u32>> {
+    let mut by_hash: BTreeMap<u64, (bool, BTreeSet<u32>)> = BTreeMap::new();
+    for &(o, h) in changed {
+        let (all, outlets) = by_hash.entry(h).or_default();
+        match o {
+            None => *all = true,
+            Some(o) => {
+                outlets.insert(o);
+            }
+        }
+    }
+    let mut every =
+        conn.prepare_cached("SELECT doc FROM sentence_docs WHERE hash = ?1 AND doc < ?2")?;
+    let mut with_outlet = conn.prepare_cached(
+        "SELECT s.doc, a.outlet FROM sentence_docs s JOIN articles a ON a.doc = s.doc
+         WHERE s.hash = ?1 AND s.doc < ?2",
     )?;
     let mut out = BTreeSet::new();
-    for &(o, h) in changed {
-        let doc = |r: &rusqlite::Row<'_>| r.get::<_, u32>(0);
-        let rows: Vec<u32> = match o {
-            None => all
-                .query_map([key(h)], doc)?
-                .collect::<rusqlite::Result<_>>()?,
-            Some(o) => of_outlet
-                .query_map(params![key(h), o], doc)?
-                .collect::<rusqlite::Result<_>>()?,
-        };
-        out.extend(rows);
+    for (h, (all, outlets)) in by_hash {
+        if all {
+            for d in every.query_map(params![key(h), below], |r| r.get::<_, u32>(0))? {
+                out.insert(d?);
+            }
+            continue;
+        }
+        let rows = with_outlet.query_map(params![key(h), below], |r| {
+            Ok((r.get::<_, u32>(0)?, r.get::<_, Option<u32>>(1)?))
+        })?;
+        for row in rows {
+            let (d, o) = row?;
+            if o.is_some_and(|o| outlets.contains(&o)) {
+                out.insert(d);
+            }
+        }
     }
     Ok(out)
 }

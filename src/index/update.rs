@@ -344,10 +344,11 @@ fn refresh(
     outlets.extend(removed.outlets);
     let changed =
         boilerplate_stats::update(conn, &engine.boilerplate, &hashes, &outlets, removed.any)?;
-    let fresh: HashSet<u32> = new.iter().map(|n| n.0).collect();
-    let affected: Vec<u32> = boilerplate_stats::docs_with(conn, &changed)?
+    // a batch's articles come after every stored one (`add_batch` numbers
+    // them from the largest stored doc on), and are fingerprinted anyway
+    let below = new.iter().map(|n| n.0).min().unwrap_or(u32::MAX);
+    let affected: Vec<u32> = boilerplate_stats::docs_with(conn, &changed, below)?
         .into_iter()
-        .filter(|d| !fresh.contains(d))
         .collect();
     out.refingerprinted = affected.len();
 
