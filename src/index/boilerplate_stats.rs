@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use rayon::prelude::*;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::boilerplate::{contribution, BoilerplateRules};
@@ -33,25 +34,36 @@ pub(crate) fn count(
     sign: i64,
 ) -> rusqlite::Result<(BTreeSet<u64>, BTreeSet<u32>)> {
     let mut outlet_docs: BTreeMap<u32, i64> = BTreeMap::new();
-    let mut counts: BTreeMap<(i64, i64), i64> = BTreeMap::new();
-    let mut neighbours: BTreeMap<(i64, i64), i64> = BTreeMap::new();
-    let mut sentence_docs: Vec<(i64, u32)> = Vec::new();
-    let mut hashes = BTreeSet::new();
-    for &(doc, outlet, sentences) in docs {
+    for &(_, outlet, _) in docs {
         if let Some(o) = outlet {
             *outlet_docs.entry(o).or_default() += sign;
         }
-        let o = outlet.map_or(NO_OUTLET, i64::from);
-        let (distinct, pairs) = contribution(sentences);
-        for s in distinct {
-            *counts.entry((key(s), o)).or_default() += sign;
-            sentence_docs.push((key(s), doc));
-            hashes.insert(s);
-        }
-        for (s, n) in pairs {
-            *neighbours.entry((key(s), key(n))).or_default() += sign;
-        }
     }
+    // sorted vectors, not maps: a batch of 50,000 articles has millions of
+    // these keys, and the upserts below want them in key order anyway
+    let contributions: Vec<_> = docs
+        .par_iter()
+        .map(|&(_, _, sentences)| contribution(sentences))
+        .collect();
+    let mut counted: Vec<(i64, i64)> = Vec::new();
+    let mut paired: Vec<(i64, i64)> = Vec::new();
+    let mut sentence_docs: Vec<(i64, u32)> = Vec::new();
+    for (&(doc, outlet, _), (distinct, pairs)) in docs.iter().zip(&contributions) {
+        let o = outlet.map_or(NO_OUTLET, i64::from);
+        for &s in distinct {
+            counted.push((key(s), o));
+            sentence_docs.push((key(s), doc));
+        }
+        paired.extend(pairs.iter().map(|&(s, n)| (key(s), key(n))));
+    }
+    let mut hashes: Vec<u64> = contributions
+        .iter()
+        .flat_map(|(distinct, _)| distinct.iter().copied())
+        .collect();
+    hashes.par_sort_unstable();
+    hashes.dedup();
+    let counts = tally(counted, sign);
+    let neighbours = tally(paired, sign);
     let mut stmt = conn.prepare_cached(
         "INSERT INTO outlet_docs(outlet, n) VALUES (?1, ?2)
          ON CONFLICT(outlet) DO UPDATE SET n = n + excluded.n",
@@ -70,14 +82,14 @@ pub(crate) fn count(
         let mut drop = conn.prepare_cached(&format!(
             "DELETE FROM {table} WHERE hash = ?1 AND {column} = ?2 AND n <= 0"
         ))?;
-        for (&(h, c), &n) in rows {
+        for &((h, c), n) in rows {
             upsert.execute(params![h, c, n])?;
             if sign < 0 {
                 drop.execute(params![h, c])?;
             }
         }
     }
-    sentence_docs.sort_unstable();
+    sentence_docs.par_sort_unstable();
     let sql = if sign > 0 {
         "INSERT OR IGNORE INTO sentence_docs(hash, doc) VALUES (?1, ?2)"
     } else {
@@ -87,7 +99,19 @@ pub(crate) fn count(
     for (h, d) in sentence_docs {
         stmt.execute(params![h, d])?;
     }
-    Ok((hashes, outlet_docs.into_keys().collect()))
+    Ok((
+        hashes.into_iter().collect(),
+        outlet_docs.into_keys().collect(),
+    ))
+}
+
+/// Each distinct key of `keys` once, in order, with how often it occurs
+/// times `sign`.
+fn tally(mut keys: Vec<(i64, i64)>, sign: i64) -> Vec<((i64, i64), i64)> {
+    keys.par_sort_unstable();
+    keys.chunk_by(|a, b| a == b)
+        .map(|run| (run[0], sign * run.len() as i64))
+        .collect()
 }
 
 /// Decides again every entry the moved counts can change (sentences
