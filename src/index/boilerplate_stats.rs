@@ -150,6 +150,12 @@ pub(crate) fn update(
             .query_map([key(h)], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let docs: u32 = rows.iter().map(|r| r.1).sum();
+        if !removal && docs < rules.outlet_min_docs.min(rules.global_min_docs) {
+            // too rare for either rule now, so too rare before: counts
+            // only fall in a removal. Most of a batch's sentences are in
+            // one article, and this spares each a look at the stored ones
+            continue;
+        }
         let outlets_n: u32 = rows
             .iter()
             .map(|&(o, n)| if o == NO_OUTLET { n } else { 1 })
