@@ -92,8 +92,10 @@ impl Index {
             candidates: engine.candidates.clone(),
         };
         let setup = || -> rusqlite::Result<()> {
-            conn.pragma_update(None, "journal_mode", "WAL")?;
+            // the page size first: a database in WAL mode keeps the one it
+            // has, and switching to WAL writes the file with the default 4 KiB
             conn.pragma_update(None, "page_size", 8192)?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.execute_batch(&format!("BEGIN; {} COMMIT;", schema::DDL))?;
             schema::set_meta(&conn, "application", schema::APPLICATION)?;
             schema::set_meta(&conn, "schema_version", &SCHEMA_VERSION.to_string())?;

@@ -226,6 +226,7 @@ impl Index {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
         let mut summary = RemoveSummary::default();
+        let mut dropped: Vec<(u32, Features)> = Vec::new();
         let mut touched: BTreeSet<u32> = BTreeSet::new();
         let mut removed: BTreeSet<u32> = BTreeSet::new();
         let mut gone = Removed {
@@ -257,10 +258,13 @@ impl Index {
                 boilerplate_stats::count(&tx, &[(doc, outlet, &sentences)], -1).map_err(err)?;
             gone.hashes.extend(hashes);
             gone.outlets.extend(outlets);
-            touched.extend(forget(&tx, doc).map_err(err)?);
+            let (linked, stored) = forget(&tx, doc).map_err(err)?;
+            touched.extend(linked);
+            dropped.extend(stored.map(|f| (doc, f)));
             tx.execute("DELETE FROM articles WHERE doc = ?1", [doc])
                 .map_err(err)?;
         }
+        store::write_postings(&tx, dropped.iter().map(|(d, f)| (*d, f)), false).map_err(err)?;
         summary.removed = removed.len();
         let touched: Vec<u32> = touched.difference(&removed).copied().collect();
         if summary.removed > 0 {
@@ -290,13 +294,13 @@ impl Index {
     }
 }
 
-/// Drops `doc`'s fingerprint, postings, edges and placement; returns the
-/// articles it was linked or grouped with.
-fn forget(conn: &Connection, doc: u32) -> rusqlite::Result<Vec<u32>> {
+/// Drops `doc`'s fingerprint, edges and placement; returns the articles it
+/// was linked or grouped with, and its fingerprint, whose postings the
+/// caller drops with those of the others it forgets
+/// ([`store::write_postings`], all in key order).
+fn forget(conn: &Connection, doc: u32) -> rusqlite::Result<(Vec<u32>, Option<Features>)> {
     let mut linked = Vec::new();
-    if let Some(f) = store::features(conn, doc)? {
-        store::delete_postings(conn, doc, &f)?;
-    }
+    let stored = store::features(conn, doc)?;
     for sql in [
         "SELECT b FROM edges WHERE a = ?1",
         "SELECT a FROM edges WHERE b = ?1",
@@ -316,7 +320,7 @@ fn forget(conn: &Connection, doc: u32) -> rusqlite::Result<Vec<u32>> {
     )?;
     conn.execute("DELETE FROM placements WHERE doc = ?1", [doc])?;
     conn.execute("DELETE FROM features WHERE doc = ?1", [doc])?;
-    Ok(linked)
+    Ok((linked, stored))
 }
 
 /// Learns boilerplate again, fingerprints `new` articles and the stored ones
@@ -355,14 +359,18 @@ fn refresh(
     // 2. stored articles whose masking changed start again
     let mut touched: BTreeSet<u32> = touched.into_iter().collect();
     let mut batch = new;
+    let mut dropped: Vec<(u32, Features)> = Vec::new();
     for &d in &affected {
         let article = store::article(conn, d)?;
         let outlet: Option<u32> = conn
             .prepare_cached("SELECT outlet FROM articles WHERE doc = ?1")?
             .query_row([d], |r| r.get(0))?;
-        touched.extend(forget(conn, d)?);
+        let (linked, stored) = forget(conn, d)?;
+        touched.extend(linked);
+        dropped.extend(stored.map(|f| (d, f)));
         batch.push((d, outlet, Prepared::of_article(&article, &engine.params)));
     }
+    store::write_postings(conn, dropped.iter().map(|(d, f)| (*d, f)), false)?;
     batch.sort_unstable_by_key(|b| b.0);
 
     // 3. fingerprints, candidates, verification
@@ -434,7 +442,7 @@ fn refresh(
             ])?;
         }
         let stored = fingerprints.iter().map(|f| &f.0);
-        store::insert_postings(conn, docs.iter().copied().zip(stored))?;
+        store::write_postings(conn, docs.iter().copied().zip(stored), true)?;
         let mut put_edge =
             conn.prepare_cached("INSERT OR REPLACE INTO edges(a, b, verdict) VALUES (?1, ?2, ?3)")?;
         for (&(a, b), v) in pairs.iter().zip(&verdicts) {

@@ -107,6 +107,10 @@ fn index_then_export_equals_cluster_on_the_corpus_in_one_batch_or_many() {
     assert!(want.keys().filter(|m| m.len() > 1).count() >= 8);
 
     dir.run(&["index", "create", "one.db"]).ok();
+    // 8 KiB pages (the header's bytes 16-17), which WAL mode set first
+    // would have kept at 4 KiB
+    let header = std::fs::read(dir.path().join("one.db")).unwrap();
+    assert_eq!(u16::from_be_bytes([header[16], header[17]]), 8192);
     dir.run(&["index", "add", "one.db", seeds, cases]).ok();
     assert_eq!(export_groups(&dir, "one.db"), want);
 
