@@ -84,14 +84,21 @@ fn posting_keys(f: &Features) -> [(Postings, Vec<u64>); 2] {
     ]
 }
 
-/// Adds (`insert`) or removes the postings of many articles, in key order:
-/// statements that walk the b-tree front to back touch each page once
-/// instead of at random (at a million articles, removing the postings of
-/// re-fingerprinted articles one article at a time was a tenth of an add).
+/// What [`write_postings`] does to each posting.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PostingWrite {
+    Insert,
+    Delete,
+}
+
+/// Adds or removes the postings of many articles, in key order: statements
+/// that walk the b-tree front to back touch each page once instead of at
+/// random (at a million articles, removing the postings of re-fingerprinted
+/// articles one article at a time was a tenth of an add).
 pub(crate) fn write_postings<'a>(
     conn: &Connection,
     docs: impl Iterator<Item = (u32, &'a Features)> + Clone,
-    insert: bool,
+    write: PostingWrite,
 ) -> rusqlite::Result<()> {
     for table in [Postings::Bands, Postings::Anchors] {
         let mut rows: Vec<(i64, u32)> = docs
@@ -107,13 +114,14 @@ pub(crate) fn write_postings<'a>(
             .collect();
         rows.sort_unstable();
         rows.dedup();
-        let sql = if insert {
-            format!(
+        let sql = match write {
+            PostingWrite::Insert => format!(
                 "INSERT OR IGNORE INTO {}(key, doc) VALUES (?1, ?2)",
                 table.table()
-            )
-        } else {
-            format!("DELETE FROM {} WHERE key = ?1 AND doc = ?2", table.table())
+            ),
+            PostingWrite::Delete => {
+                format!("DELETE FROM {} WHERE key = ?1 AND doc = ?2", table.table())
+            }
         };
         let mut stmt = conn.prepare_cached(&sql)?;
         for (k, d) in rows {

@@ -13,7 +13,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::features::{Features, Prepared};
 use crate::index::boilerplate_stats;
 use crate::index::regroup::{regroup, FeatureCache};
-use crate::index::store::{self, decode, encode};
+use crate::index::store::{self, decode, encode, PostingWrite};
 use crate::index::{now, Access, Index};
 use crate::minhash::MinHasher;
 
@@ -264,7 +264,13 @@ impl Index {
             tx.execute("DELETE FROM articles WHERE doc = ?1", [doc])
                 .map_err(err)?;
         }
-        store::write_postings(&tx, dropped.iter().map(|(d, f)| (*d, f)), false).map_err(err)?;
+        store::write_postings(
+            &tx,
+            dropped.iter().map(|(d, f)| (*d, f)),
+            PostingWrite::Delete,
+        )
+        .map_err(err)?;
+        drop(dropped);
         summary.removed = removed.len();
         let touched: Vec<u32> = touched.difference(&removed).copied().collect();
         if summary.removed > 0 {
@@ -370,7 +376,12 @@ fn refresh(
         dropped.extend(stored.map(|f| (d, f)));
         batch.push((d, outlet, Prepared::of_article(&article, &engine.params)));
     }
-    store::write_postings(conn, dropped.iter().map(|(d, f)| (*d, f)), false)?;
+    store::write_postings(
+        conn,
+        dropped.iter().map(|(d, f)| (*d, f)),
+        PostingWrite::Delete,
+    )?;
+    drop(dropped);
     batch.sort_unstable_by_key(|b| b.0);
 
     // 3. fingerprints, candidates, verification
@@ -442,7 +453,7 @@ fn refresh(
             ])?;
         }
         let stored = fingerprints.iter().map(|f| &f.0);
-        store::write_postings(conn, docs.iter().copied().zip(stored), true)?;
+        store::write_postings(conn, docs.iter().copied().zip(stored), PostingWrite::Insert)?;
         let mut put_edge =
             conn.prepare_cached("INSERT OR REPLACE INTO edges(a, b, verdict) VALUES (?1, ?2, ?3)")?;
         for (&(a, b), v) in pairs.iter().zip(&verdicts) {
