@@ -48,18 +48,16 @@ pub(crate) fn count(
     let mut counted: Vec<(i64, i64)> = Vec::new();
     let mut paired: Vec<(i64, i64)> = Vec::new();
     let mut sentence_docs: Vec<(i64, u32)> = Vec::new();
+    let mut hashes: Vec<u64> = Vec::new();
     for (&(doc, outlet, _), (distinct, pairs)) in docs.iter().zip(&contributions) {
         let o = outlet.map_or(NO_OUTLET, i64::from);
         for &s in distinct {
             counted.push((key(s), o));
             sentence_docs.push((key(s), doc));
+            hashes.push(s);
         }
         paired.extend(pairs.iter().map(|&(s, n)| (key(s), key(n))));
     }
-    let mut hashes: Vec<u64> = contributions
-        .iter()
-        .flat_map(|(distinct, _)| distinct.iter().copied())
-        .collect();
     hashes.par_sort_unstable();
     hashes.dedup();
     let counts = tally(counted, sign);

@@ -93,8 +93,7 @@ pub(crate) enum PostingWrite {
 
 /// Adds or removes the postings of many articles, in key order: statements
 /// that walk the b-tree front to back touch each page once instead of at
-/// random (at a million articles, removing the postings of re-fingerprinted
-/// articles one article at a time was a tenth of an add).
+/// random.
 pub(crate) fn write_postings<'a>(
     conn: &Connection,
     docs: impl Iterator<Item = (u32, &'a Features)> + Clone,

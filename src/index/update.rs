@@ -226,7 +226,7 @@ impl Index {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
         let mut summary = RemoveSummary::default();
-        let mut dropped: Vec<(u32, Features)> = Vec::new();
+        let mut forgotten = Vec::new();
         let mut touched: BTreeSet<u32> = BTreeSet::new();
         let mut removed: BTreeSet<u32> = BTreeSet::new();
         let mut gone = Removed {
@@ -258,19 +258,11 @@ impl Index {
                 boilerplate_stats::count(&tx, &[(doc, outlet, &sentences)], -1).map_err(err)?;
             gone.hashes.extend(hashes);
             gone.outlets.extend(outlets);
-            let (linked, stored) = forget(&tx, doc).map_err(err)?;
-            touched.extend(linked);
-            dropped.extend(stored.map(|f| (doc, f)));
+            touched.extend(forget(&tx, doc, &mut forgotten).map_err(err)?);
             tx.execute("DELETE FROM articles WHERE doc = ?1", [doc])
                 .map_err(err)?;
         }
-        store::write_postings(
-            &tx,
-            dropped.iter().map(|(d, f)| (*d, f)),
-            PostingWrite::Delete,
-        )
-        .map_err(err)?;
-        drop(dropped);
+        drop_postings(&tx, forgotten).map_err(err)?;
         summary.removed = removed.len();
         let touched: Vec<u32> = touched.difference(&removed).copied().collect();
         if summary.removed > 0 {
@@ -301,12 +293,17 @@ impl Index {
 }
 
 /// Drops `doc`'s fingerprint, edges and placement; returns the articles it
-/// was linked or grouped with, and its fingerprint, whose postings the
-/// caller drops with those of the others it forgets
-/// ([`store::write_postings`], all in key order).
-fn forget(conn: &Connection, doc: u32) -> rusqlite::Result<(Vec<u32>, Option<Features>)> {
+/// was linked or grouped with. Its fingerprint goes to `forgotten`, whose
+/// postings [`drop_postings`] then drops all at once.
+fn forget(
+    conn: &Connection,
+    doc: u32,
+    forgotten: &mut Vec<(u32, Features)>,
+) -> rusqlite::Result<Vec<u32>> {
     let mut linked = Vec::new();
-    let stored = store::features(conn, doc)?;
+    if let Some(f) = store::features(conn, doc)? {
+        forgotten.push((doc, f));
+    }
     for sql in [
         "SELECT b FROM edges WHERE a = ?1",
         "SELECT a FROM edges WHERE b = ?1",
@@ -326,7 +323,14 @@ fn forget(conn: &Connection, doc: u32) -> rusqlite::Result<(Vec<u32>, Option<Fea
     )?;
     conn.execute("DELETE FROM placements WHERE doc = ?1", [doc])?;
     conn.execute("DELETE FROM features WHERE doc = ?1", [doc])?;
-    Ok((linked, stored))
+    Ok(linked)
+}
+
+/// Drops the postings of the articles [`forget`] forgot, in key order (at
+/// a million articles, one article at a time was a tenth of an add).
+fn drop_postings(conn: &Connection, forgotten: Vec<(u32, Features)>) -> rusqlite::Result<()> {
+    let docs = forgotten.iter().map(|(d, f)| (*d, f));
+    store::write_postings(conn, docs, PostingWrite::Delete)
 }
 
 /// Learns boilerplate again, fingerprints `new` articles and the stored ones
@@ -357,31 +361,22 @@ fn refresh(
     // a batch's articles come after every stored one (`add_batch` numbers
     // them from the largest stored doc on), and are fingerprinted anyway
     let below = new.iter().map(|n| n.0).min().unwrap_or(u32::MAX);
-    let affected: Vec<u32> = boilerplate_stats::docs_with(conn, &changed, below)?
-        .into_iter()
-        .collect();
+    let affected = boilerplate_stats::docs_with(conn, &changed, below)?;
     out.refingerprinted = affected.len();
 
     // 2. stored articles whose masking changed start again
     let mut touched: BTreeSet<u32> = touched.into_iter().collect();
     let mut batch = new;
-    let mut dropped: Vec<(u32, Features)> = Vec::new();
+    let mut forgotten = Vec::new();
     for &d in &affected {
         let article = store::article(conn, d)?;
         let outlet: Option<u32> = conn
             .prepare_cached("SELECT outlet FROM articles WHERE doc = ?1")?
             .query_row([d], |r| r.get(0))?;
-        let (linked, stored) = forget(conn, d)?;
-        touched.extend(linked);
-        dropped.extend(stored.map(|f| (d, f)));
+        touched.extend(forget(conn, d, &mut forgotten)?);
         batch.push((d, outlet, Prepared::of_article(&article, &engine.params)));
     }
-    store::write_postings(
-        conn,
-        dropped.iter().map(|(d, f)| (*d, f)),
-        PostingWrite::Delete,
-    )?;
-    drop(dropped);
+    drop_postings(conn, forgotten)?;
     batch.sort_unstable_by_key(|b| b.0);
 
     // 3. fingerprints, candidates, verification
