@@ -238,35 +238,71 @@ fn indented(w: &mut impl Write, json: &[u8], depth: usize) -> io::Result<()> {
 }
 
 /// A field's array as the pretty printer writes it one level in, its
-/// items serialised in parallel a window at a time (so that a window's
-/// JSON, not the whole report's, is held at once).
+/// items serialised in parallel (see [`write_serialised`]).
 fn pretty_array<T: Serialize + Sync>(w: &mut impl Write, items: &[T]) -> io::Result<()> {
-    use rayon::prelude::*;
-    const WINDOW: usize = 8192;
     if items.is_empty() {
         return w.write_all(b"[]");
     }
     w.write_all(b"[")?;
     let mut first = true;
-    for window in items.chunks(WINDOW) {
-        // each item after a comma, the first one's left out below
-        let parts: Vec<Vec<u8>> = window
-            .par_chunks(256)
-            .map(|chunk| -> io::Result<Vec<u8>> {
+    write_serialised(
+        items,
+        |out, item| {
+            // each item after a comma, the first one's left out below
+            out.extend_from_slice(b",\n    ");
+            indented(out, &serde_json::to_vec_pretty(item)?, 2)
+        },
+        |part| {
+            let part = if first { &part[1..] } else { part };
+            first = false;
+            w.write_all(part)
+        },
+    )?;
+    w.write_all(b"\n  ]")
+}
+
+/// Serialises `items` with `put` in parallel, a window at a time (a
+/// window's bytes, not the whole report's, are held), while the window
+/// before is handed to `write`, in order, on the calling thread: the same
+/// bytes whatever the thread count. Written on one thread, the lines of a
+/// million-article run took the last two seconds, with the other core idle.
+fn write_serialised<T: Sync>(
+    items: &[T],
+    put: impl Fn(&mut Vec<u8>, &T) -> io::Result<()> + Sync,
+    mut write: impl FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    use rayon::prelude::*;
+    const CHUNK: usize = 512;
+    const WINDOW: usize = 32 * CHUNK;
+    let serialise = |window: &[T]| -> io::Result<Vec<Vec<u8>>> {
+        window
+            .par_chunks(CHUNK)
+            .map(|chunk| {
                 let mut out = Vec::new();
-                for item in chunk {
-                    out.extend_from_slice(b",\n    ");
-                    indented(&mut out, &serde_json::to_vec_pretty(item)?, 2)?;
-                }
+                chunk.iter().try_for_each(|item| put(&mut out, item))?;
                 Ok(out)
             })
-            .collect::<io::Result<_>>()?;
-        for part in &parts {
-            w.write_all(if first { &part[1..] } else { part })?;
-            first = false;
+            .collect()
+    };
+    let mut windows = items.chunks(WINDOW);
+    let mut ready: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let window = windows.next();
+        let mut next = Ok(Vec::new());
+        // the writer need not be sent to another thread: only the
+        // serialising is spawned
+        let written = rayon::in_place_scope(|s| {
+            if let Some(window) = window {
+                s.spawn(|_| next = serialise(window));
+            }
+            ready.iter().try_for_each(|part| write(part))
+        });
+        written?;
+        ready = next?;
+        if window.is_none() {
+            return Ok(());
         }
     }
-    w.write_all(b"\n  ]")
 }
 
 /// A figure rounded to 4 decimals for reports.
@@ -305,11 +341,15 @@ impl Report {
     /// # Errors
     /// When writing fails.
     pub fn write_jsonl(&self, mut w: impl Write) -> io::Result<()> {
-        for line in &self.lines {
-            serde_json::to_writer(&mut w, line)?;
-            w.write_all(b"\n")?;
-        }
-        Ok(())
+        write_serialised(
+            &self.lines,
+            |out, line| {
+                serde_json::to_writer(&mut *out, line)?;
+                out.push(b'\n');
+                Ok(())
+            },
+            |part| w.write_all(part),
+        )
     }
 
     /// Writes a CSV table with the `jsonl` columns.
