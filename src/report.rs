@@ -513,13 +513,51 @@ mod tests {
     #[test]
     fn json_is_what_the_pretty_printer_writes() {
         // none, one, and more groups than a window holds
-        for groups in [0, 1, 3, 8192, 8193, 20_000] {
+        for groups in [0, 1, 3, 511, 512, 513, 16_384, 16_385, 40_000] {
             let r = report(groups);
             let mut ours = Vec::new();
             r.write_json(&mut ours).unwrap();
             let mut theirs = serde_json::to_vec_pretty(&r).unwrap();
             theirs.push(b'\n');
             assert!(ours == theirs, "{groups} groups");
+        }
+    }
+
+    #[test]
+    fn jsonl_is_one_serialised_line_per_article_in_order() {
+        let line = |i: usize| ArticleLine {
+            id: format!("a{i} \"q\"\n"),
+            group: format!("g{}", i / 3),
+            original_id: (i % 4 != 0).then(|| format!("a{}", i - i % 3)),
+            is_original: i.is_multiple_of(3),
+            relation: (i % 3 == 1).then_some(Relation::Reprint),
+            parent: (i % 3 != 0).then(|| format!("a{}", i - 1)),
+            jaccard: Some(i as f64 / 7.0),
+            containment: None,
+            contained_by: Some(1.0),
+            passages: Vec::new(),
+            additions: if i % 5 == 0 {
+                vec![Span {
+                    start: i,
+                    end: i + 9,
+                    words: 2,
+                }]
+            } else {
+                Vec::new()
+            },
+        };
+        // none, one, a chunk's edges, a window's edges, and several windows
+        for n in [0, 1, 511, 512, 513, 16_384, 16_385, 40_000] {
+            let mut r = report(0);
+            r.lines = (0..n).map(line).collect();
+            let mut ours = Vec::new();
+            r.write_jsonl(&mut ours).unwrap();
+            let mut theirs = Vec::new();
+            for l in &r.lines {
+                serde_json::to_writer(&mut theirs, l).unwrap();
+                theirs.push(b'\n');
+            }
+            assert!(ours == theirs, "{n} lines");
         }
     }
 }
