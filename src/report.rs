@@ -528,15 +528,15 @@ mod tests {
         let line = |i: usize| ArticleLine {
             id: format!("a{i} \"q\"\n"),
             group: format!("g{}", i / 3),
-            original_id: (i % 4 != 0).then(|| format!("a{}", i - i % 3)),
+            original_id: (!i.is_multiple_of(4)).then(|| format!("a{}", i - i % 3)),
             is_original: i.is_multiple_of(3),
             relation: (i % 3 == 1).then_some(Relation::Reprint),
-            parent: (i % 3 != 0).then(|| format!("a{}", i - 1)),
+            parent: (!i.is_multiple_of(3)).then(|| format!("a{}", i - 1)),
             jaccard: Some(i as f64 / 7.0),
             containment: None,
             contained_by: Some(1.0),
             passages: Vec::new(),
-            additions: if i % 5 == 0 {
+            additions: if i.is_multiple_of(5) {
                 vec![Span {
                     start: i,
                     end: i + 9,
