@@ -84,6 +84,10 @@ pub fn run(args: DedupArgs) -> reprint::Result<ExitCode> {
         }
     };
     let index = Index::open(&path, Access::Write { wait: args.wait })?;
+    if args.index.is_none() {
+        // the temporary index goes with the run: nothing to keep safe
+        index.scratch()?;
+    }
     let keep = keep_of(args.keep);
     let mut run = Run {
         index,

@@ -109,6 +109,21 @@ impl Index {
         Index::open(path, Access::Write { wait: false })
     }
 
+    /// Gives up durability for speed, for an index that lives only as long
+    /// as the process (a feed deduplicated within itself): commits are not
+    /// synced to the disk, and pages are written in place without a
+    /// journal (in WAL mode each batch's pages were written twice, to the
+    /// log and back into the file, and the process waited for the disk
+    /// after every batch). Without a journal a failed write cannot be
+    /// rolled back: the caller must give up the index on any error, as a
+    /// run that fails does with its temporary index.
+    pub fn scratch(&self) -> Result<()> {
+        self.conn
+            .pragma_update(None, "synchronous", "OFF")
+            .and_then(|()| self.conn.pragma_update(None, "journal_mode", "OFF"))
+            .map_err(|e| db_error(&self.path, e))
+    }
+
     /// Opens the index at `path`. The configuration stored in it is used;
     /// an unknown schema or a file that is not an index is an error that
     /// says what to do.
