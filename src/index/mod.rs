@@ -385,3 +385,54 @@ fn now() -> String {
     chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::Article;
+
+    #[test]
+    fn a_scratch_index_writes_in_place_unsynced_and_still_adds_and_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scratch.db");
+        Index::create(&path, &Engine::default()).unwrap();
+        let mut index = Index::open(&path, Access::Write { wait: false }).unwrap();
+        index.scratch().unwrap();
+        let pragma = |name: &str| -> String {
+            index
+                .conn
+                .query_row(&format!("PRAGMA {name}"), [], |r| {
+                    r.get::<_, rusqlite::types::Value>(0)
+                })
+                .map(|v| format!("{v:?}"))
+                .unwrap()
+        };
+        assert_eq!(pragma("journal_mode"), r#"Text("off")"#);
+        assert_eq!(pragma("synchronous"), "Integer(0)");
+        let text = "The central bank raised its key rate by half a point on Tuesday, \
+                    citing inflation that has stayed above target for two years. \
+                    Analysts had expected a smaller move after weak retail figures.";
+        let article = |id: &str| Article {
+            id: id.into(),
+            title: None,
+            text: text.into(),
+            published_at: None,
+            published_ts: None,
+            source: None,
+            url: None,
+            canonical: None,
+            location: crate::article::Location {
+                file: "feed.jsonl".into(),
+                line: 1,
+                record: None,
+            },
+        };
+        index
+            .add([article("a"), article("b")], 0, |_, _, _| {})
+            .unwrap();
+        let decided = index.decide(&["a", "b"], Keep::First).unwrap();
+        assert!(decided[0].is_some() && decided[1].is_some(), "{decided:?}");
+        // no log beside the file: the pages were written in place
+        assert!(!dir.path().join("scratch.db-wal").exists());
+    }
+}
