@@ -83,6 +83,28 @@ impl Article {
     }
 }
 
+#[cfg(test)]
+impl Article {
+    /// An article of an id and a text alone, read from line 1 of a file.
+    pub(crate) fn of_text(id: &str, text: &str) -> Article {
+        Article {
+            id: id.into(),
+            title: None,
+            text: text.into(),
+            published_at: None,
+            published_ts: None,
+            source: None,
+            url: None,
+            canonical: None,
+            location: Location {
+                file: "f".into(),
+                line: 1,
+                record: None,
+            },
+        }
+    }
+}
+
 /// The host of an http(s) URL, without a leading `www.`.
 pub fn url_host(url: &str) -> Option<&str> {
     let rest = url

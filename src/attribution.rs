@@ -154,24 +154,9 @@ pub fn names_match(credit: &str, outlet: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::article::Location;
 
     fn art() -> Article {
-        Article {
-            id: "x".into(),
-            title: None,
-            text: String::new(),
-            published_at: None,
-            published_ts: None,
-            source: None,
-            url: None,
-            canonical: None,
-            location: Location {
-                file: "f".into(),
-                line: 0,
-                record: None,
-            },
-        }
+        Article::of_text("x", "")
     }
 
     #[test]

@@ -915,19 +915,8 @@ mod tests {
 
     fn an_article(title: Option<&str>, text: &str) -> Article {
         Article {
-            id: "x".into(),
             title: title.map(String::from),
-            text: text.into(),
-            published_at: None,
-            published_ts: None,
-            source: None,
-            url: None,
-            canonical: None,
-            location: crate::article::Location {
-                file: "f".into(),
-                line: 1,
-                record: None,
-            },
+            ..Article::of_text("x", text)
         }
     }
 

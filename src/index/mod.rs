@@ -412,21 +412,7 @@ mod tests {
         let text = "The central bank raised its key rate by half a point on Tuesday, \
                     citing inflation that has stayed above target for two years. \
                     Analysts had expected a smaller move after weak retail figures.";
-        let article = |id: &str| Article {
-            id: id.into(),
-            title: None,
-            text: text.into(),
-            published_at: None,
-            published_ts: None,
-            source: None,
-            url: None,
-            canonical: None,
-            location: crate::article::Location {
-                file: "feed.jsonl".into(),
-                line: 1,
-                record: None,
-            },
-        };
+        let article = |id: &str| Article::of_text(id, text);
         index
             .add([article("a"), article("b")], 0, |_, _, _| {})
             .unwrap();
